@@ -1,0 +1,80 @@
+"""Operator admin for tenants, their secret keys and end users."""
+
+from django.contrib import admin, messages
+
+from accounts import services
+from accounts.models import EndUser, SecretKey, Tenant
+
+
+class SecretKeyInline(admin.TabularInline):
+    model = SecretKey
+    fields = ("prefix", "created_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _show_once(modeladmin, request, tenant, secret: str) -> None:
+    modeladmin.message_user(
+        request,
+        f"New secret key for {tenant.name}: {secret} — copy it now, it is not shown again.",
+        messages.WARNING,
+    )
+
+
+@admin.action(description="Create an additional secret key")
+def create_secret_key(modeladmin, request, queryset):
+    for tenant in queryset:
+        _, secret = services.secret_key_create(tenant=tenant)
+        _show_once(modeladmin, request, tenant, secret)
+
+
+@admin.action(description="Rotate: new secret key, revoke all others")
+def rotate_secret_keys(modeladmin, request, queryset):
+    for tenant in queryset:
+        _, secret = services.secret_key_rotate(tenant=tenant)
+        _show_once(modeladmin, request, tenant, secret)
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ("name", "id", "token_ttl_seconds", "lockout_threshold", "created_at")
+    search_fields = ("name", "id")
+    readonly_fields = ("id", "created_at")
+    inlines = [SecretKeyInline]
+    actions = [create_secret_key, rotate_secret_keys]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            _, secret = services.secret_key_create(tenant=obj)
+            _show_once(self, request, obj, secret)
+
+
+@admin.action(description="Revoke selected keys")
+def revoke_keys(modeladmin, request, queryset):
+    for key in queryset:
+        services.secret_key_revoke(key=key)
+    modeladmin.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(SecretKey)
+class SecretKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "tenant", "created_at", "revoked_at")
+    list_filter = ("tenant", ("revoked_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("tenant", "prefix", "key_hash", "created_at", "revoked_at")
+    actions = [revoke_keys]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # keys are created from the tenant page, where they are shown once
+
+
+@admin.register(EndUser)
+class EndUserAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "tenant", "email", "phone_number", "created_at")
+    list_filter = ("tenant",)
+    search_fields = ("external_id", "email", "phone_number", "username")
+    readonly_fields = ("created_at", "updated_at")

@@ -1,0 +1,80 @@
+"""Writes for tenants, secret keys and end users."""
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import EndUser, SecretKey, Tenant
+
+SECRET_KEY_PREFIX = "rk_"
+USER_FIELDS = ("email", "phone_number", "username", "display_name", "custom")
+
+
+def secret_key_hash(secret: str) -> str:
+    """The stored form of a secret key (keys carry 256 random bits, so SHA-256 suffices)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_key_create(*, tenant: Tenant) -> tuple[SecretKey, str]:
+    """Create a key for ``tenant``; returns the row and the key, which is never stored."""
+    secret = SECRET_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = SecretKey.objects.create(
+        tenant=tenant, prefix=secret[:10], key_hash=secret_key_hash(secret)
+    )
+    return key, secret
+
+
+def secret_key_revoke(*, key: SecretKey) -> None:
+    """Revoke a key at once."""
+    SecretKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def secret_key_rotate(*, tenant: Tenant) -> tuple[SecretKey, str]:
+    """Create a new key and revoke every other key of ``tenant``."""
+    SecretKey.objects.filter(tenant=tenant, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return secret_key_create(tenant=tenant)
+
+
+@transaction.atomic
+def tenant_create(*, name: str) -> tuple[Tenant, str]:
+    """Create a tenant with one secret key; returns the tenant and the key."""
+    tenant = Tenant.objects.create(name=name)
+    _, secret = secret_key_create(tenant=tenant)
+    return tenant, secret
+
+
+def user_get_or_create(*, tenant: Tenant, external_id: str, **attrs: Any) -> EndUser:
+    """The user ``external_id`` of ``tenant``, created on first sight with ``attrs``."""
+    defaults = {k: v for k, v in attrs.items() if k in USER_FIELDS and v is not None}
+    try:
+        user, _ = EndUser.objects.get_or_create(
+            tenant=tenant, external_id=external_id, defaults=defaults
+        )
+    except IntegrityError:  # created concurrently by another request
+        user = EndUser.objects.get(tenant=tenant, external_id=external_id)
+    return user
+
+
+@transaction.atomic
+def user_update(*, tenant: Tenant, external_id: str, data: dict[str, Any]) -> EndUser:
+    """Set the given profile fields of a user, creating the user if needed."""
+    user = user_get_or_create(tenant=tenant, external_id=external_id)
+    changed = [field for field in USER_FIELDS if field in data]
+    for field in changed:
+        value = data[field]
+        setattr(user, field, value if value is not None else ({} if field == "custom" else ""))
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+def user_delete(*, tenant: Tenant, external_id: str) -> bool:
+    """Delete a user with everything bound to them; False when there was no such user."""
+    deleted, _ = EndUser.objects.filter(tenant=tenant, external_id=external_id).delete()
+    return deleted > 0

@@ -1,0 +1,1 @@
+"""Tracked actions, their outcome configuration, challenges, tokens and validation."""

@@ -1,0 +1,98 @@
+"""Input and output shapes of the actions, validate and challenge APIs."""
+
+from rest_framework import serializers
+
+from actions.models import ActionState
+from recognize_project.api import InputSerializer
+from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX, PhoneNumberField
+
+
+class TrackInput(InputSerializer):
+    redirectUrl = serializers.URLField(required=False, allow_blank=True, max_length=2000)
+    redirectToSettings = serializers.BooleanField(required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phoneNumber = PhoneNumberField(required=False, allow_blank=True)
+    username = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    displayName = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    ipAddress = serializers.IPAddressField(required=False, allow_blank=True)
+    userAgent = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    deviceId = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    custom = serializers.DictField(required=False)
+    scope = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    locale = serializers.CharField(required=False, allow_blank=True, max_length=35)
+
+
+class TrackOutput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ActionState.choices)
+    idempotencyKey = serializers.UUIDField()
+    url = serializers.URLField()
+    token = serializers.CharField()
+    isEnrolled = serializers.BooleanField()
+    enrolledVerificationMethods = serializers.ListField(child=serializers.CharField())
+    allowedVerificationMethods = serializers.ListField(child=serializers.CharField())
+    defaultVerificationMethod = serializers.CharField(allow_null=True)
+    ruleIds = serializers.ListField(child=serializers.CharField())
+
+
+class ActionOutput(serializers.Serializer):
+    userId = serializers.CharField(source="user.external_id")
+    actionCode = serializers.CharField(source="action_code")
+    idempotencyKey = serializers.UUIDField(source="idempotency_key")
+    state = serializers.CharField()
+    stateUpdatedAt = serializers.DateTimeField(source="state_updated_at")
+    createdAt = serializers.DateTimeField(source="created_at")
+    verificationMethod = serializers.CharField(source="verification_method", allow_null=True)
+    output = serializers.DictField()
+    ipAddress = serializers.CharField(source="ip_address", allow_null=True)
+    userAgent = serializers.CharField(source="user_agent")
+    deviceId = serializers.CharField(source="client_device_id")
+    custom = serializers.DictField()
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        data["verificationMethod"] = data["verificationMethod"] or None
+        return data
+
+
+class ActionUpdateInput(InputSerializer):
+    state = serializers.ChoiceField(choices=ActionState.choices)
+
+
+class ValidateInput(InputSerializer):
+    token = serializers.CharField(max_length=4096)
+    userId = serializers.CharField(required=False, max_length=USER_ID_MAX)
+    action = serializers.RegexField(ACTION_CODE_PATTERN, required=False)
+
+
+class ValidateOutput(serializers.Serializer):
+    isValid = serializers.BooleanField()
+    state = serializers.CharField()
+    stateUpdatedAt = serializers.DateTimeField()
+    userId = serializers.CharField()
+    action = serializers.CharField()
+    idempotencyKey = serializers.UUIDField()
+    verificationMethod = serializers.CharField(allow_null=True)
+
+
+class ChallengeInput(InputSerializer):
+    action = serializers.RegexField(ACTION_CODE_PATTERN, required=False)
+
+
+class ChallengeOutput(serializers.Serializer):
+    challengeId = serializers.CharField()
+    expiresAt = serializers.DateTimeField()
+
+
+class InAppVerifyInput(InputSerializer):
+    challengeId = serializers.CharField(max_length=64)
+    publicKey = serializers.CharField(max_length=1024)
+    signature = serializers.CharField(max_length=256)
+
+
+class InAppVerifyOutput(serializers.Serializer):
+    token = serializers.CharField()
+    userId = serializers.CharField()
+    userAuthenticatorId = serializers.UUIDField()
+    username = serializers.CharField(allow_null=True)
+    state = serializers.CharField()
+    idempotencyKey = serializers.UUIDField()

@@ -1,0 +1,35 @@
+"""Bearer authentication of apps with an action token."""
+
+from dataclasses import dataclass
+
+from rest_framework import authentication
+
+from accounts import selectors as account_selectors
+from accounts.models import Tenant
+from actions.tokens import ActionToken, token_decode
+from recognize_project.errors import ApplicationError
+
+
+@dataclass(frozen=True)
+class TokenCredentials:
+    """An app request carrying a valid action token."""
+
+    tenant: Tenant
+    token: ActionToken
+
+
+class ActionTokenAuthentication(authentication.BaseAuthentication):
+    """Accepts ``Authorization: Bearer <action token>``."""
+
+    def authenticate(self, request):
+        scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer":
+            return None
+        token = token_decode(value.strip())
+        tenant = account_selectors.tenant_get(tenant_id=token.tenant_id)
+        if tenant is None:
+            raise ApplicationError("invalid_token", "The token is not valid.", status=401)
+        return None, TokenCredentials(tenant, token)
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="recognize"'

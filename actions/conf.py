@@ -1,0 +1,16 @@
+"""Settings of the actions app, with defaults; each can be overridden in Django settings."""
+
+from django.conf import settings
+
+#: Outcome of an action code the tenant has not configured.
+ACTIONS_DEFAULT_OUTCOME: str = getattr(settings, "ACTIONS_DEFAULT_OUTCOME", "CHALLENGE_REQUIRED")
+#: Seconds a challenge nonce stays usable.
+ACTIONS_CHALLENGE_TTL_SECONDS: int = getattr(settings, "ACTIONS_CHALLENGE_TTL_SECONDS", 120)
+#: Scopes a tenant may put into an action token.
+ACTIONS_ALLOWED_SCOPES = frozenset(
+    getattr(
+        settings,
+        "ACTIONS_ALLOWED_SCOPES",
+        {"add:authenticators", "read:authenticators", "update:authenticators"},
+    )
+)

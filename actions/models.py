@@ -1,0 +1,122 @@
+"""Tracked actions, per-action-code configuration, challenges and consumed one-time tokens."""
+
+import uuid
+
+from django.db import models
+
+from accounts.models import EndUser, Tenant
+from devices.models import Device, VerificationMethod
+
+
+class ActionState(models.TextChoices):
+    ALLOW = "ALLOW"
+    BLOCK = "BLOCK"
+    CHALLENGE_REQUIRED = "CHALLENGE_REQUIRED"
+    CHALLENGE_SUCCEEDED = "CHALLENGE_SUCCEEDED"
+    CHALLENGE_FAILED = "CHALLENGE_FAILED"
+    REVIEW_REQUIRED = "REVIEW_REQUIRED"
+    REVIEW_SUCCEEDED = "REVIEW_SUCCEEDED"
+    REVIEW_FAILED = "REVIEW_FAILED"
+
+
+class Outcome(models.TextChoices):
+    """What tracking an action decides before any challenge."""
+
+    ALLOW = "ALLOW"
+    CHALLENGE_REQUIRED = "CHALLENGE_REQUIRED"
+    REVIEW_REQUIRED = "REVIEW_REQUIRED"
+    BLOCK = "BLOCK"
+
+
+SUCCEEDED_STATES = frozenset({ActionState.CHALLENGE_SUCCEEDED, ActionState.REVIEW_SUCCEEDED})
+
+
+class ActionConfig(models.Model):
+    """A tenant's default outcome for one action code (the rules engine builds on this)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="action_configs")
+    action_code = models.CharField(max_length=100)
+    default_outcome = models.CharField(
+        max_length=32, choices=Outcome.choices, default=Outcome.CHALLENGE_REQUIRED
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "action_code"], name="uniq_action_config")
+        ]
+        verbose_name = "action configuration"
+
+    def __str__(self) -> str:
+        return f"{self.action_code} → {self.default_outcome}"
+
+
+class Action(models.Model):
+    """One tracked attempt at a sensitive action by a user."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="actions")
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="actions")
+    action_code = models.CharField(max_length=100)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    state = models.CharField(max_length=32, choices=ActionState.choices)
+    output = models.JSONField(default=dict, blank=True)
+    scope = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    client_device_id = models.CharField(max_length=255, blank=True)
+    redirect_url = models.URLField(max_length=2000, blank=True)
+    custom = models.JSONField(default=dict, blank=True)
+    verification_method = models.CharField(
+        max_length=32, choices=VerificationMethod.choices, blank=True
+    )
+    verified_device = models.ForeignKey(
+        Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    device_bound = models.BooleanField(
+        default=False, help_text="The success was proven by a device that must still exist."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state_updated_at = models.DateTimeField(auto_now_add=True)
+    validated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "idempotency_key"], name="uniq_action_idempotency_key"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "state", "created_at"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action_code} {self.idempotency_key} {self.state}"
+
+
+class Challenge(models.Model):
+    """A single-use server nonce a device signs; ``id`` carries 256 random bits."""
+
+    id = models.CharField(primary_key=True, max_length=64, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="challenges"
+    )
+    action_code = models.CharField(max_length=100, blank=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"challenge {self.id[:8]}… ({'used' if self.used_at else 'unused'})"
+
+
+class ConsumedToken(models.Model):
+    """The id of a single-use token that was spent; the primary key makes spending atomic."""
+
+    jti = models.CharField(primary_key=True, max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"consumed token {self.jti}"

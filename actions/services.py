@@ -1,0 +1,319 @@
+"""Writes for actions: track, update, validate, and device challenges.
+
+Every check-and-use here is one conditional UPDATE (or a row lock), so a challenge, a
+single-use token or a successful result is used exactly once under concurrency.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import EndUser, Tenant
+from accounts.services import user_get_or_create
+from actions import conf, selectors
+from actions.models import (
+    SUCCEEDED_STATES,
+    Action,
+    ActionConfig,
+    ActionState,
+    Challenge,
+    ConsumedToken,
+    Outcome,
+)
+from actions.tokens import ActionToken, token_decode, token_issue
+from devices import keys
+from devices import selectors as device_selectors
+from devices.models import Authenticator, Device
+from recognize_project.errors import ApplicationError
+
+ADD_AUTHENTICATORS = "add:authenticators"
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    action: Action
+    token: str
+    enrolled_methods: list[str]
+
+
+@transaction.atomic
+def action_track(
+    *, tenant: Tenant, user_id: str, action_code: str, attributes: dict[str, Any]
+) -> TrackResult:
+    """Record an attempt at ``action_code`` by ``user_id`` and decide its outcome."""
+    user = user_get_or_create(
+        tenant=tenant,
+        external_id=user_id,
+        email=attributes.get("email"),
+        phone_number=attributes.get("phone_number"),
+        username=attributes.get("username"),
+        display_name=attributes.get("display_name"),
+    )
+    enrolled = device_selectors.enrolled_methods(user=user)
+    outcome, source = selectors.action_outcome(tenant=tenant, action_code=action_code)
+    scopes = set(attributes.get("scope") or ())
+    if not enrolled:
+        scopes.add(ADD_AUTHENTICATORS)  # a first authenticator may be enrolled in the flow
+    action = Action.objects.create(
+        tenant=tenant,
+        user=user,
+        action_code=action_code,
+        state=outcome,
+        output={"state": outcome, "source": source, "ruleIds": []},
+        scope=" ".join(sorted(scopes)),
+        ip_address=attributes.get("ip_address"),
+        user_agent=(attributes.get("user_agent") or "")[:512],
+        client_device_id=attributes.get("device_id") or "",
+        redirect_url=attributes.get("redirect_url") or "",
+        custom=attributes.get("custom") or {},
+    )
+    return TrackResult(action, token_issue(action=action, scopes=scopes), enrolled)
+
+
+def action_update(*, action: Action, state: str) -> Action:
+    """Set an action's state, as the tenant's backend or a reviewer decides."""
+    action.state = state
+    action.state_updated_at = timezone.now()
+    action.save(update_fields=["state", "state_updated_at"])
+    return action
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    action: Action
+    is_valid: bool
+
+
+def action_validate(
+    *, tenant: Tenant, token: str, user_id: str | None = None, action_code: str | None = None
+) -> ValidationResult:
+    """Report whether ``token``'s action succeeded — ``is_valid`` is true only the first time."""
+    claims = token_decode(token, status=400)
+    if claims.tenant_id != str(tenant.pk):
+        raise ApplicationError("invalid_token", "The token is not valid.")
+    if (user_id is not None and user_id != claims.user_id) or (
+        action_code is not None and action_code != claims.action_code
+    ):
+        raise ApplicationError("token_mismatch", "The token was issued for another user or action.")
+    action = selectors.action_get(tenant=tenant, idempotency_key=claims.idempotency_key)
+    if action is None:
+        raise ApplicationError("invalid_token", "The token's action no longer exists.")
+    is_valid = False
+    if action.state in SUCCEEDED_STATES and action.validated_at is None:
+        claim = Action.objects.filter(pk=action.pk, validated_at__isnull=True, state=action.state)
+        if action.device_bound:
+            claim = claim.filter(verified_device__isnull=False)  # the device was not revoked
+        is_valid = claim.update(validated_at=timezone.now()) == 1
+    return ValidationResult(action, is_valid)
+
+
+def token_consume(token: ActionToken) -> None:
+    """Spend a single-use token; a second use is refused."""
+    try:
+        with transaction.atomic():
+            ConsumedToken.objects.create(jti=token.jti, expires_at=token.expires_at)
+    except IntegrityError:
+        raise ApplicationError("token_used", "The token was already used.", status=401) from None
+
+
+def token_user(*, tenant: Tenant, token: ActionToken, scope: str | None = None) -> EndUser:
+    """The user a token was issued for, checking it grants ``scope``."""
+    if scope is not None and scope not in token.scopes:
+        raise ApplicationError(
+            "insufficient_scope", f"The token does not grant {scope}.", status=403
+        )
+    action = selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
+    if action is None:
+        raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
+    return action.user
+
+
+def challenge_create(
+    *, tenant: Tenant, token: ActionToken | None = None, action_code: str = ""
+) -> Challenge:
+    """A fresh single-use nonce, bound to the token's action when there is one."""
+    action = None
+    if token is not None:
+        action = selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
+        if action is None:
+            raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
+        _require_pending(action)
+    now = timezone.now()
+    return Challenge.objects.create(
+        id=secrets.token_urlsafe(32),
+        tenant=tenant,
+        action=action,
+        action_code=action.action_code if action else action_code,
+        expires_at=now + timedelta(seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS),
+    )
+
+
+def _require_pending(action: Action) -> None:
+    if action.state != ActionState.CHALLENGE_REQUIRED:
+        raise ApplicationError(
+            "action_not_pending",
+            f"The action is {action.state}; only a CHALLENGE_REQUIRED action can be verified.",
+            status=409,
+        )
+
+
+def _challenge_claim(
+    *, tenant: Tenant, challenge_id: str, authenticator: Authenticator
+) -> Challenge:
+    """Mark a challenge used, atomically; explain precisely why when it cannot be."""
+    now = timezone.now()
+    claimed = Challenge.objects.filter(
+        pk=challenge_id, tenant=tenant, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now, device=authenticator.device_id)
+    challenge = Challenge.objects.filter(pk=challenge_id, tenant=tenant).first()
+    if claimed == 1 and challenge is not None:
+        return challenge
+    if challenge is None:
+        raise ApplicationError("invalid_challenge", "Unknown challengeId.")
+    if challenge.used_at is not None:
+        raise ApplicationError("challenge_used", "The challenge was already used.")
+    raise ApplicationError("challenge_expired", "The challenge has expired.")
+
+
+def _challenge_action(*, challenge: Challenge, token: ActionToken | None, user: EndUser) -> Action:
+    """The action a challenge answer completes, created for app-initiated verifications."""
+    action = challenge.action
+    if token is not None:
+        if token.user_id != user.external_id:
+            raise ApplicationError("token_mismatch", "The token belongs to another user.", status=403)
+        from_token = selectors.action_get(
+            tenant=challenge.tenant, idempotency_key=token.idempotency_key
+        )
+        if from_token is None or (action is not None and action.pk != from_token.pk):
+            raise ApplicationError("token_mismatch", "The token is for another action.", status=403)
+        action = from_token
+    if action is None:
+        if not challenge.action_code:
+            raise ApplicationError(
+                "invalid_request", "Pass an action token or create the challenge for an action."
+            )
+        action = Action.objects.create(
+            tenant=challenge.tenant,
+            user=user,
+            action_code=challenge.action_code,
+            state=ActionState.CHALLENGE_REQUIRED,
+            output={"state": Outcome.CHALLENGE_REQUIRED, "source": "app", "ruleIds": []},
+        )
+    if action.user_id != user.pk:
+        raise ApplicationError("token_mismatch", "The challenge is for another user.", status=403)
+    _require_pending(action)
+    return action
+
+
+@dataclass(frozen=True)
+class InAppVerification:
+    action: Action
+    authenticator: Authenticator
+    token: str
+
+
+def in_app_verify(
+    *,
+    tenant: Tenant,
+    challenge_id: str,
+    public_key: str,
+    signature: str,
+    token: ActionToken | None = None,
+) -> InAppVerification:
+    """Check a device's signature over a challenge and complete the action it belongs to.
+
+    A wrong signature spends the challenge and counts toward the authenticator's lockout.
+    """
+    parsed = keys.public_key_parse(public_key)
+    found = device_selectors.in_app_authenticator_get(tenant=tenant, fingerprint=parsed.fingerprint)
+    if found is None:
+        raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
+    with transaction.atomic():
+        authenticator = (
+            Authenticator.objects.select_for_update()
+            .select_related("device", "user", "tenant")
+            .get(pk=found.pk)
+        )
+        _raise_if_locked(authenticator)
+        challenge = _challenge_claim(
+            tenant=tenant, challenge_id=challenge_id, authenticator=authenticator
+        )
+        action = _challenge_action(challenge=challenge, token=token, user=authenticator.user)
+        if not keys.signature_is_valid(parsed.key, signature, challenge_id):
+            authenticator.throttle_increment(
+                threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds
+            )
+            failure = _signature_failure(authenticator)
+        else:
+            failure = None
+            _complete(action=action, authenticator=authenticator)
+    if failure is not None:
+        raise failure
+    return InAppVerification(action, authenticator, token_issue(action=action))
+
+
+def _complete(*, action: Action, authenticator: Authenticator) -> None:
+    now = timezone.now()
+    authenticator.throttle_reset(commit=False)
+    authenticator.last_verified_at = now
+    authenticator.save(
+        update_fields=["failure_count", "lockout_count", "locked_until", "last_verified_at"]
+    )
+    Device.objects.filter(pk=authenticator.device_id).update(last_used_at=now)
+    action.state = ActionState.CHALLENGE_SUCCEEDED
+    action.state_updated_at = now
+    action.verification_method = authenticator.verification_method
+    action.verified_device = authenticator.device
+    action.device_bound = True
+    action.save(
+        update_fields=[
+            "state",
+            "state_updated_at",
+            "verification_method",
+            "verified_device",
+            "device_bound",
+        ]
+    )
+
+
+def _raise_if_locked(authenticator: Authenticator) -> None:
+    if not authenticator.verify_is_allowed():
+        until = authenticator.locked_until
+        seconds = max(1, int((until - timezone.now()).total_seconds()))
+        raise ApplicationError(
+            "authenticator_locked",
+            f"Too many failed attempts; this authenticator is locked for {seconds} more seconds.",
+            status=429,
+            extra={"lockedUntil": until.isoformat()},
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+def _signature_failure(authenticator: Authenticator) -> ApplicationError:
+    if authenticator.locked_until is not None and not authenticator.verify_is_allowed():
+        seconds = int((authenticator.locked_until - timezone.now()).total_seconds())
+        return ApplicationError(
+            "invalid_signature",
+            f"The signature is not valid. Too many failed attempts: locked for {seconds} seconds.",
+            status=401,
+            extra={"lockedUntil": authenticator.locked_until.isoformat()},
+        )
+    remaining = authenticator.tenant.lockout_threshold - authenticator.failure_count
+    return ApplicationError(
+        "invalid_signature",
+        f"The signature is not valid; {remaining} attempt(s) left before a lockout.",
+        status=401,
+        extra={"attemptsRemaining": remaining},
+    )
+
+
+def action_config_set(*, tenant: Tenant, action_code: str, outcome: str) -> ActionConfig:
+    """Set the default outcome of ``action_code`` for ``tenant``."""
+    config, _ = ActionConfig.objects.update_or_create(
+        tenant=tenant, action_code=action_code, defaults={"default_outcome": outcome}
+    )
+    return config

@@ -1,0 +1,22 @@
+"""Server and client API routes of actions."""
+
+from django.urls import path
+
+from actions.api import views
+
+urlpatterns = [
+    path(
+        "v1/users/<str:user_id>/actions/<str:action_code>",
+        views.TrackView.as_view(),
+        name="action-track",
+    ),
+    path(
+        "v1/users/<str:user_id>/actions/<str:action_code>/<str:idempotency_key>",
+        views.ActionDetailView.as_view(),
+        name="action-detail",
+    ),
+    path("v1/validate", views.ValidateView.as_view(), name="validate"),
+    path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
+    path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
+    path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
+]

@@ -1,0 +1,1 @@
+"""Bound devices, client states, authenticators and device keys."""

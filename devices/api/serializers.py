@@ -1,0 +1,75 @@
+"""Input and output shapes of the authenticators, devices and in-app credential APIs."""
+
+from rest_framework import serializers
+
+from devices.models import Authenticator, Device, VerificationMethod
+from recognize_project.api import InputSerializer
+from recognize_project.fields import PhoneNumberField
+
+
+class AuthenticatorEnrollInput(InputSerializer):
+    verificationMethod = serializers.ChoiceField(choices=VerificationMethod.choices)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phoneNumber = PhoneNumberField(required=False, allow_blank=True)
+    isDefault = serializers.BooleanField(required=False)
+
+
+class AuthenticatorOutput(serializers.Serializer):
+    userAuthenticatorId = serializers.UUIDField(source="id")
+    userId = serializers.CharField(source="user.external_id")
+    verificationMethod = serializers.CharField(source="verification_method")
+    email = serializers.CharField(allow_null=True)
+    phoneNumber = serializers.CharField(source="phone_number", allow_null=True)
+    deviceId = serializers.UUIDField(source="device_id", allow_null=True)
+    isDefault = serializers.BooleanField(source="is_default")
+    createdAt = serializers.DateTimeField(source="created_at")
+    verifiedAt = serializers.DateTimeField(source="created_at")
+    lastVerifiedAt = serializers.DateTimeField(source="last_verified_at", allow_null=True)
+
+    def to_representation(self, instance: Authenticator) -> dict:
+        data = super().to_representation(instance)
+        data["email"] = data["email"] or None
+        data["phoneNumber"] = data["phoneNumber"] or None
+        return data
+
+
+class AuthenticatorEnrollOutput(serializers.Serializer):
+    authenticator = AuthenticatorOutput()
+
+
+class DeviceOutput(serializers.Serializer):
+    deviceId = serializers.UUIDField(source="id")
+    type = serializers.CharField()
+    name = serializers.CharField()
+    platform = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", allow_null=True)
+    userAuthenticatorIds = serializers.SerializerMethodField()
+
+    def get_userAuthenticatorIds(self, device: Device) -> list[str]:
+        return [str(a.id) for a in device.authenticators.all()]
+
+
+class InAppAddInput(InputSerializer):
+    publicKey = serializers.CharField(max_length=1024)
+    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    userAuthenticationRequired = serializers.BooleanField(required=False, default=False)
+    appAttestation = serializers.DictField(required=False, allow_null=True)
+
+
+class InAppCredentialOutput(serializers.Serializer):
+    userAuthenticatorId = serializers.UUIDField(source="id")
+    userId = serializers.CharField(source="user.external_id")
+    deviceId = serializers.UUIDField(source="device_id")
+    verifiedAt = serializers.DateTimeField(source="created_at")
+    lastVerifiedAt = serializers.DateTimeField(source="last_verified_at", allow_null=True)
+
+
+class InAppRemoveInput(InputSerializer):
+    publicKey = serializers.CharField(max_length=1024)
+    signature = serializers.CharField(max_length=256)
+
+
+class InAppRemoveOutput(serializers.Serializer):
+    removedAuthenticatorId = serializers.UUIDField()

@@ -1,0 +1,146 @@
+"""Authenticators and devices for the tenant's backend; in-app credentials for apps."""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors as account_selectors
+from accounts.authentication import IsAuthenticated, TenantIdAuthentication
+from accounts.services import user_get_or_create
+from actions.authentication import ActionTokenAuthentication
+from actions.services import ADD_AUTHENTICATORS, token_consume, token_user
+from devices import keys, selectors, services
+from devices.api.serializers import (
+    AuthenticatorEnrollInput,
+    AuthenticatorEnrollOutput,
+    AuthenticatorOutput,
+    DeviceOutput,
+    InAppAddInput,
+    InAppCredentialOutput,
+    InAppRemoveInput,
+    InAppRemoveOutput,
+)
+from recognize_project.api import ServerAPIView, parse, path_user_id
+from recognize_project.errors import ApplicationError
+
+
+def _known_user(tenant, user_id: str):
+    user = account_selectors.user_get(tenant=tenant, external_id=path_user_id(user_id))
+    if user is None:
+        raise ApplicationError("user_not_found", "No such user.", status=404)
+    return user
+
+
+class AuthenticatorListView(ServerAPIView):
+    @extend_schema(responses=AuthenticatorOutput(many=True), operation_id="authenticators_list")
+    def get(self, request, user_id: str):
+        user = account_selectors.user_get(tenant=self.tenant, external_id=path_user_id(user_id))
+        if user is None:
+            return Response([])
+        authenticators = selectors.authenticator_list(user=user).select_related("user")
+        return Response(AuthenticatorOutput(authenticators, many=True).data)
+
+    @extend_schema(
+        request=AuthenticatorEnrollInput,
+        responses=AuthenticatorEnrollOutput,
+        operation_id="authenticators_enroll_verified",
+    )
+    def post(self, request, user_id: str):
+        data = parse(AuthenticatorEnrollInput, request.data)
+        user = user_get_or_create(tenant=self.tenant, external_id=path_user_id(user_id))
+        authenticator = services.authenticator_enroll_verified(
+            user=user,
+            verification_method=data["verificationMethod"],
+            email=data.get("email", ""),
+            phone_number=data.get("phoneNumber", ""),
+        )
+        return Response({"authenticator": AuthenticatorOutput(authenticator).data})
+
+
+class AuthenticatorDetailView(ServerAPIView):
+    @extend_schema(responses={200: None}, operation_id="authenticators_delete")
+    def delete(self, request, user_id: str, authenticator_id: str):
+        user = _known_user(self.tenant, user_id)
+        if not services.authenticator_delete(user=user, authenticator_id=authenticator_id):
+            raise ApplicationError("authenticator_not_found", "No such authenticator.", status=404)
+        return Response({"success": True})
+
+
+class DeviceListView(ServerAPIView):
+    @extend_schema(responses=DeviceOutput(many=True), operation_id="devices_list")
+    def get(self, request, user_id: str):
+        user = account_selectors.user_get(tenant=self.tenant, external_id=path_user_id(user_id))
+        if user is None:
+            return Response([])
+        return Response(DeviceOutput(selectors.device_list(user=user), many=True).data)
+
+
+class DeviceDetailView(ServerAPIView):
+    @extend_schema(responses={200: None}, operation_id="devices_delete")
+    def delete(self, request, user_id: str, device_id: str):
+        user = _known_user(self.tenant, user_id)
+        if not services.device_delete(user=user, device_id=device_id):
+            raise ApplicationError("device_not_found", "No such device.", status=404)
+        return Response({"success": True})
+
+
+class InAppCredentialView(APIView):
+    """``POST`` binds the app's key (token with ``add:authenticators``); ``GET`` looks it up."""
+
+    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=InAppAddInput, responses=InAppCredentialOutput, operation_id="in_app_add"
+    )
+    def post(self, request):
+        token = getattr(request.auth, "token", None)
+        if token is None:
+            raise ApplicationError(
+                "unauthorized", "Adding a credential needs an action token.", status=401
+            )
+        data = parse(InAppAddInput, request.data)
+        public_key = keys.public_key_parse(data["publicKey"])
+        user = token_user(tenant=request.auth.tenant, token=token, scope=ADD_AUTHENTICATORS)
+        with transaction.atomic():  # a refused credential leaves the token unspent
+            token_consume(token)
+            authenticator = services.in_app_credential_add(
+                user=user,
+                public_key=public_key,
+                device_name=data.get("deviceName", ""),
+                device_platform=data.get("devicePlatform", ""),
+                user_authentication_required=data["userAuthenticationRequired"],
+            )
+        return Response(InAppCredentialOutput(authenticator).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("publicKey", str, required=True)],
+        responses=InAppCredentialOutput,
+        operation_id="in_app_get",
+    )
+    def get(self, request):
+        public_key = keys.public_key_from_query(request.query_params.get("publicKey", ""))
+        authenticator = selectors.in_app_authenticator_get(
+            tenant=request.auth.tenant, fingerprint=public_key.fingerprint
+        )
+        if authenticator is None:
+            raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
+        return Response(InAppCredentialOutput(authenticator).data)
+
+
+class InAppRemoveView(APIView):
+    """Unbind a device; it proves possession by signing the current time window."""
+
+    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=InAppRemoveInput, responses=InAppRemoveOutput, operation_id="in_app_remove"
+    )
+    def post(self, request):
+        data = parse(InAppRemoveInput, request.data)
+        removed = services.in_app_credential_remove(
+            tenant=request.auth.tenant, public_key=data["publicKey"], signature=data["signature"]
+        )
+        return Response({"removedAuthenticatorId": removed})

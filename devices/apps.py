@@ -1,0 +1,8 @@
+"""App configuration for devices."""
+
+from django.apps import AppConfig
+
+
+class DevicesConfig(AppConfig):
+    name = "devices"
+    default_auto_field = "django.db.models.BigAutoField"

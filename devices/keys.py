@@ -1,0 +1,104 @@
+"""P-256 device keys: parse what the SDKs send, verify ECDSA-SHA256 signatures.
+
+iOS sends its public key as the X9.63 uncompressed point, Android and our SDK as a
+SubjectPublicKeyInfo; both arrive base64-encoded and are stored in one canonical form.
+Signatures may be DER (X9.62, what iOS/Android/OpenSSL produce) or raw r‖s (WebCrypto).
+"""
+
+import base64
+import binascii
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from recognize_project.errors import ApplicationError
+
+REMOVAL_WINDOW_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class DevicePublicKey:
+    """A validated P-256 public key in canonical form."""
+
+    key: ec.EllipticCurvePublicKey
+    spki_b64: str
+    fingerprint: str
+
+
+def b64decode_any(value: str) -> bytes:
+    """Decode standard or URL-safe base64, with or without padding."""
+    cleaned = value.strip().replace("-", "+").replace("_", "/")
+    return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+
+
+def public_key_parse(encoded: str) -> DevicePublicKey:
+    """Parse a base64 P-256 public key (SPKI DER or uncompressed point) or raise a 400."""
+    invalid = ApplicationError("invalid_public_key", "publicKey is not a base64 P-256 public key.")
+    if not isinstance(encoded, str) or len(encoded) > 1024:
+        raise invalid
+    try:
+        raw = b64decode_any(encoded)
+        if len(raw) == 65 and raw[0] == 4:
+            key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+        else:
+            key = serialization.load_der_public_key(raw)
+    except (ValueError, binascii.Error, TypeError):
+        raise invalid from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise invalid
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return DevicePublicKey(
+        key=key,
+        spki_b64=base64.b64encode(der).decode(),
+        fingerprint=hashlib.sha256(der).hexdigest(),
+    )
+
+
+def public_key_from_query(value: str) -> DevicePublicKey:
+    """Parse a key from a query string, where the mobile SDKs base64url-encode it once more."""
+    try:
+        return public_key_parse(b64decode_any(value).decode("ascii"))
+    except (ApplicationError, ValueError, binascii.Error, UnicodeDecodeError):
+        return public_key_parse(value)
+
+
+def _signature_bytes(signature: str) -> bytes | None:
+    try:
+        raw = b64decode_any(signature) if isinstance(signature, str) else b""
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) == 64 and raw[0] != 0x30:
+        return encode_dss_signature(
+            int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+        )
+    return raw or None
+
+
+def signature_is_valid(key: ec.EllipticCurvePublicKey, signature: str, message: str) -> bool:
+    """Whether ``signature`` (base64) is an ECDSA-SHA256 signature of ``message`` by ``key``."""
+    raw = _signature_bytes(signature)
+    if raw is None or len(raw) > 80:
+        return False
+    try:
+        key.verify(raw, message.encode(), ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def time_window_messages(now: float | None = None) -> list[str]:
+    """The messages a device may sign to prove possession without a server challenge.
+
+    Authsignal's SDKs sign ``floor(unix_time / 600)``; iOS formats it as a float ("N.0").
+    The neighbouring windows are accepted to allow for clock skew.
+    """
+    window = math.floor((now if now is not None else time.time()) / REMOVAL_WINDOW_SECONDS)
+    return [text for n in (window, window - 1, window + 1) for text in (str(n), f"{n}.0")]

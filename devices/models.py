@@ -1,0 +1,84 @@
+"""Devices bound to a user, and the authenticators (verification methods) a user has."""
+
+import uuid
+
+from django.db import models
+
+from accounts.models import EndUser, Tenant
+from devices.throttling import Throttled
+
+
+class DeviceType(models.TextChoices):
+    SDK = "SDK", "App install with a device key"
+    BACKUP = "BACKUP", "Backup client state"
+    TEMPORARY = "TEMPORARY", "Temporary client state"
+
+
+class VerificationMethod(models.TextChoices):
+    IN_APP = "IN_APP"
+    PUSH = "PUSH"
+    FACE = "FACE"
+    EMAIL_OTP = "EMAIL_OTP"
+    SMS_OTP = "SMS_OTP"
+    EMAIL_MAGIC_LINK = "EMAIL_MAGIC_LINK"
+    TOTP = "TOTP"
+    RECOVERY_CODE = "RECOVERY_CODE"
+    PASSKEY = "PASSKEY"
+
+
+DEVICE_BOUND_METHODS = frozenset(
+    {VerificationMethod.IN_APP, VerificationMethod.PUSH, VerificationMethod.FACE}
+)
+
+
+class Device(models.Model):
+    """A device of a user. ``id`` is the public ``deviceId``; deleting the row revokes it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="devices")
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="devices")
+    type = models.CharField(max_length=16, choices=DeviceType.choices)
+    name = models.CharField(max_length=200, blank=True)
+    platform = models.CharField(max_length=32, blank=True)
+    public_key = models.TextField(blank=True, help_text="P-256 key, base64 SubjectPublicKeyInfo.")
+    public_key_fingerprint = models.CharField(max_length=64, blank=True)
+    user_authentication_required = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "public_key_fingerprint"],
+                condition=~models.Q(public_key_fingerprint=""),
+                name="uniq_device_key_per_tenant",
+            )
+        ]
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.name or self.id}"
+
+
+class Authenticator(Throttled):
+    """A verification method of a user; device-bound ones point to their Device."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="authenticators")
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="authenticators")
+    verification_method = models.CharField(max_length=32, choices=VerificationMethod.choices)
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, null=True, blank=True, related_name="authenticators"
+    )
+    email = models.EmailField(blank=True)
+    phone_number = models.CharField(max_length=32, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["user", "verification_method"])]
+
+    def __str__(self) -> str:
+        return f"{self.verification_method} of {self.user_id}"

@@ -1,0 +1,141 @@
+"""Writes for devices and authenticators: bind, enroll, remove."""
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import EndUser, Tenant
+from devices import keys
+from devices.models import Authenticator, Device, DeviceType, VerificationMethod
+from devices.tasks import device_bound_notify
+from recognize_project.errors import ApplicationError
+
+BACKEND_ENROLLABLE = {
+    VerificationMethod.EMAIL_OTP: "email",
+    VerificationMethod.EMAIL_MAGIC_LINK: "email",
+    VerificationMethod.SMS_OTP: "phone_number",
+}
+
+
+@transaction.atomic
+def in_app_credential_add(
+    *,
+    user: EndUser,
+    public_key: keys.DevicePublicKey,
+    device_name: str = "",
+    device_platform: str = "",
+    user_authentication_required: bool = False,
+) -> Authenticator:
+    """Bind an app install's key to ``user``: an SDK device with an IN_APP authenticator.
+
+    Adding the same key again for the same user returns the existing credential; a key bound
+    to another user is refused.
+    """
+    existing = (
+        Authenticator.objects.select_related("device")
+        .filter(
+            tenant=user.tenant,
+            device__public_key_fingerprint=public_key.fingerprint,
+            verification_method=VerificationMethod.IN_APP,
+        )
+        .first()
+    )
+    if existing is not None:
+        if existing.user_id != user.pk:
+            raise ApplicationError(
+                "credential_exists", "This key is bound to another user.", status=409
+            )
+        return existing
+    try:
+        with transaction.atomic():
+            device = Device.objects.create(
+                tenant=user.tenant,
+                user=user,
+                type=DeviceType.SDK,
+                name=device_name[:200],
+                platform=device_platform[:32],
+                public_key=public_key.spki_b64,
+                public_key_fingerprint=public_key.fingerprint,
+                user_authentication_required=user_authentication_required,
+            )
+    except IntegrityError:
+        raise ApplicationError(
+            "credential_exists", "This key is already bound.", status=409
+        ) from None
+    authenticator = Authenticator.objects.create(
+        tenant=user.tenant,
+        user=user,
+        verification_method=VerificationMethod.IN_APP,
+        device=device,
+    )
+    transaction.on_commit(lambda: device_bound_notify.delay(str(device.pk)))
+    return authenticator
+
+
+def in_app_credential_remove(*, tenant: Tenant, public_key: str, signature: str) -> str:
+    """Unbind the device holding ``public_key``; the device proves it by signing the time.
+
+    Returns the id of the removed authenticator.
+    """
+    parsed = keys.public_key_parse(public_key)
+    authenticator = (
+        Authenticator.objects.select_related("device")
+        .filter(
+            tenant=tenant,
+            verification_method=VerificationMethod.IN_APP,
+            device__public_key_fingerprint=parsed.fingerprint,
+        )
+        .first()
+    )
+    if authenticator is None:
+        raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
+    if not any(
+        keys.signature_is_valid(parsed.key, signature, message)
+        for message in keys.time_window_messages()
+    ):
+        raise ApplicationError("invalid_signature", "The signature is not valid.", status=401)
+    removed_id = str(authenticator.pk)
+    authenticator.device.delete()
+    return removed_id
+
+
+def authenticator_enroll_verified(
+    *, user: EndUser, verification_method: str, email: str = "", phone_number: str = ""
+) -> Authenticator:
+    """Enroll an e-mail or SMS authenticator whose address the tenant already verified."""
+    field = BACKEND_ENROLLABLE.get(verification_method)
+    if field is None:
+        allowed = ", ".join(sorted(BACKEND_ENROLLABLE))
+        raise ApplicationError(
+            "invalid_verification_method",
+            f"The server API enrolls {allowed}; other methods are enrolled by the user's device.",
+        )
+    value = {"email": email, "phone_number": phone_number}[field]
+    if not value:
+        raise ApplicationError(
+            "invalid_request", f"{'email' if field == 'email' else 'phoneNumber'} is required."
+        )
+    authenticator, _ = Authenticator.objects.get_or_create(
+        tenant=user.tenant, user=user, verification_method=verification_method, **{field: value}
+    )
+    return authenticator
+
+
+def authenticator_delete(*, user: EndUser, authenticator_id: str) -> bool:
+    """Delete an authenticator; a device-bound one takes its device with it."""
+    authenticator = (
+        Authenticator.objects.filter(user=user, pk=authenticator_id)
+        .select_related("device")
+        .first()
+    )
+    if authenticator is None:
+        return False
+    if authenticator.device is not None:
+        authenticator.device.delete()
+    else:
+        authenticator.delete()
+    return True
+
+
+def device_delete(*, user: EndUser, device_id: str) -> bool:
+    """Delete a device at once, with its authenticators; False when there is no such device."""
+    deleted, _ = Device.objects.filter(user=user, pk=device_id).delete()
+    return deleted > 0

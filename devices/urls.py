@@ -1,0 +1,34 @@
+"""Server and client API routes of devices."""
+
+from django.urls import path
+
+from devices.api import views
+
+urlpatterns = [
+    path(
+        "v1/users/<str:user_id>/authenticators",
+        views.AuthenticatorListView.as_view(),
+        name="authenticator-list",
+    ),
+    path(
+        "v1/users/<str:user_id>/authenticators/<uuid:authenticator_id>",
+        views.AuthenticatorDetailView.as_view(),
+        name="authenticator-detail",
+    ),
+    path("v1/users/<str:user_id>/devices", views.DeviceListView.as_view(), name="device-list"),
+    path(
+        "v1/users/<str:user_id>/devices/<uuid:device_id>",
+        views.DeviceDetailView.as_view(),
+        name="device-detail",
+    ),
+    path(
+        "v1/client/user-authenticators/in-app",
+        views.InAppCredentialView.as_view(),
+        name="in-app-credential",
+    ),
+    path(
+        "v1/client/user-authenticators/in-app/remove",
+        views.InAppRemoveView.as_view(),
+        name="in-app-remove",
+    ),
+]

@@ -1,0 +1,67 @@
+"""Shared API building blocks: strict camelCase input and the server-API view base."""
+
+import re
+from collections.abc import Mapping
+
+import humps
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from accounts.authentication import IsAuthenticated, SecretKeyAuthentication
+from recognize_project.errors import ApplicationError
+from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX
+
+
+class InputSerializer(serializers.Serializer):
+    """Input with camelCase keys (snake_case is accepted too); unknown keys are an error.
+
+    Only top-level keys are renamed: nested objects such as ``custom`` are the caller's data.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Expected a JSON object."]}, code="invalid"
+            )
+        normalized = {(humps.camelize(k) if "_" in k else k): v for k, v in data.items()}
+        unknown = sorted(set(normalized) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Unknown field(s): {', '.join(unknown)}."]}
+            )
+        return super().to_internal_value(normalized)
+
+
+def parse(serializer_class: type[serializers.Serializer], data) -> dict:
+    """Validate ``data`` with ``serializer_class`` and return the validated dict."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ServerAPIView(APIView):
+    """Base for the tenant backend's API: HTTP Basic with the secret key."""
+
+    authentication_classes = [SecretKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @property
+    def tenant(self):
+        return self.request.auth.tenant
+
+
+def path_user_id(value: str) -> str:
+    """Validate a ``userId`` taken from the URL."""
+    if not value or len(value) > USER_ID_MAX:
+        raise ApplicationError("invalid_request", f"userId must be 1 to {USER_ID_MAX} characters.")
+    return value
+
+
+def path_action_code(value: str) -> str:
+    """Validate an action code taken from the URL."""
+    if not re.match(ACTION_CODE_PATTERN, value):
+        raise ApplicationError(
+            "invalid_request",
+            "action must be 1 to 100 letters, digits or the characters _ - . :",
+        )
+    return value

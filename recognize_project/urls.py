@@ -1,0 +1,16 @@
+"""URL roots: each app exports its own routes; the admin and the API schema live here."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("accounts.urls")),
+    path("", include("devices.urls")),
+    path("", include("actions.urls")),
+]
+
+handler404 = "recognize_project.errors.page_not_found"
+handler500 = "recognize_project.errors.server_error"

@@ -1,0 +1,68 @@
+"""Command line for the reference device: ``python -m recognize_sdk --help``."""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from recognize_sdk.client import RecognizeClient, RecognizeError
+from recognize_sdk.device import InAppDevice
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m recognize_sdk", description="Act as a user's device against Recognize."
+    )
+    parser.add_argument(
+        "--server", default=os.environ.get("RECOGNIZE_SERVER", "http://127.0.0.1:8000")
+    )
+    parser.add_argument(
+        "--tenant",
+        default=os.environ.get("RECOGNIZE_TENANT_ID"),
+        help="public tenant id (or RECOGNIZE_TENANT_ID)",
+    )
+    parser.add_argument(
+        "--key-file",
+        type=Path,
+        default=Path(
+            os.environ.get("RECOGNIZE_KEY_FILE", Path.home() / ".recognize" / "device.json")
+        ),
+        help="where the device key is kept (mode 0600)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="bind this device with a token from track")
+    add.add_argument("--token", required=True)
+    add.add_argument("--name", default="Python device")
+    verify = commands.add_parser("verify", help="prove possession of the key for an action")
+    verify.add_argument("--token", help="the action's token from track")
+    verify.add_argument("--action", help="an action code, for app-initiated verification")
+    commands.add_parser("remove", help="unbind this device and delete its key")
+    commands.add_parser("status", help="show the credential bound to this device's key")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; prints the server's JSON answer, or the error, and returns an exit code."""
+    args = _parser().parse_args(argv)
+    if not args.tenant:
+        print("error: --tenant (or RECOGNIZE_TENANT_ID) is required", file=sys.stderr)
+        return 2
+    device = InAppDevice(RecognizeClient(args.server, args.tenant), args.key_file)
+    try:
+        if args.command == "add":
+            result = device.bind(token=args.token, name=args.name)
+        elif args.command == "verify":
+            result = device.verify(token=args.token, action=args.action)
+        elif args.command == "remove":
+            result = device.remove()
+        else:
+            result = device.client.get_in_app_credential(public_key=device.key().public_key)
+    except RecognizeError as error:
+        print(json.dumps(error.body or {"errorCode": error.code}), file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"error: no device key at {args.key_file}; run 'add' first", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0

@@ -1,0 +1,109 @@
+"""HTTP client for Recognize's Client API (the paths of Authsignal's mobile SDKs)."""
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+
+class RecognizeError(Exception):
+    """An error answer from the server: HTTP status, ``errorCode`` and description."""
+
+    def __init__(self, status: int, code: str, description: str, body: dict | None = None):
+        super().__init__(f"{status} {code}: {description}")
+        self.status = status
+        self.code = code
+        self.description = description
+        self.body = body or {}
+
+
+Transport = Callable[[str, str, dict[str, str], bytes | None], tuple[int, bytes]]
+
+
+def urllib_transport(timeout: float) -> Transport:
+    """The default transport: one HTTP request with the standard library."""
+
+    def send(method: str, url: str, headers: dict[str, str], body: bytes | None):
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    return send
+
+
+class RecognizeClient:
+    """Calls the Client API as an app: with an action token, or with the public tenant id."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tenant_id: str,
+        timeout: float = 10.0,
+        transport: Transport | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must be an http(s) URL")
+        self.base_url = base_url.rstrip("/")
+        self.tenant_id = tenant_id
+        self.transport = transport or urllib_transport(timeout)
+
+    def request(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """Send one request and return the decoded JSON, raising ``RecognizeError``."""
+        if token:
+            authorization = f"Bearer {token}"
+        else:
+            basic = base64.urlsafe_b64encode(f"{self.tenant_id}:".encode()).decode()
+            authorization = f"Basic {basic}"
+        headers = {"Authorization": authorization, "Content-Type": "application/json"}
+        data = json.dumps(body).encode() if body is not None else None
+        status, raw = self.transport(method, f"{self.base_url}{path}", headers, data)
+        try:
+            payload = json.loads(raw or b"{}")
+        except ValueError:
+            payload = {}
+        if status >= 400:
+            raise RecognizeError(
+                status,
+                payload.get("errorCode", "http_error"),
+                payload.get("errorDescription", f"HTTP {status}"),
+                payload,
+            )
+        return payload
+
+    def add_in_app_credential(
+        self, *, token: str, public_key: str, device_name: str = "", platform: str = ""
+    ) -> dict:
+        """Bind ``public_key`` to the token's user (needs scope ``add:authenticators``)."""
+        body = {"publicKey": public_key, "deviceName": device_name, "devicePlatform": platform}
+        return self.request("POST", "/v1/client/user-authenticators/in-app", body, token)
+
+    def get_in_app_credential(self, *, public_key: str) -> dict:
+        """The credential bound to ``public_key``."""
+        encoded = base64.urlsafe_b64encode(public_key.encode()).decode()
+        path = f"/v1/client/user-authenticators/in-app?publicKey={encoded}"
+        return self.request("GET", path)
+
+    def challenge(self, *, token: str | None = None, action: str | None = None) -> dict:
+        """A fresh single-use challenge, bound to the token's action when a token is given."""
+        return self.request(
+            "POST", "/v1/client/challenge", {"action": action} if action else {}, token
+        )
+
+    def verify_in_app(
+        self, *, challenge_id: str, public_key: str, signature: str, token: str | None = None
+    ) -> dict:
+        """Answer a challenge with the device key's signature; returns the new token."""
+        body = {"challengeId": challenge_id, "publicKey": public_key, "signature": signature}
+        return self.request("POST", "/v1/client/verify/in-app", body, token)
+
+    def remove_in_app_credential(self, *, public_key: str, signature: str) -> dict:
+        """Unbind the device; ``signature`` is over the current 10-minute time window."""
+        body = {"publicKey": public_key, "signature": signature}
+        return self.request("POST", "/v1/client/user-authenticators/in-app/remove", body)

@@ -1,0 +1,302 @@
+"""In-app verification: bind a device key, answer a challenge, validate the result once."""
+
+import base64
+from datetime import timedelta
+
+import pytest
+from authsignal.client import ApiException
+from django.utils import timezone
+
+from actions.models import Action, Challenge
+from devices.models import Authenticator, Device
+from recognize_sdk import DeviceKey, RecognizeError
+
+
+def test_whole_flow_track_bind_verify_validate(acme):
+    device = acme.bound_device("alice")
+    tracked = acme.track("alice")
+    assert tracked["state"] == "CHALLENGE_REQUIRED"
+    assert tracked["is_enrolled"] is True
+    assert tracked["enrolled_verification_methods"] == ["IN_APP"]
+
+    verified = device.verify(token=tracked["token"])
+    assert verified["state"] == "CHALLENGE_SUCCEEDED"
+    assert verified["userId"] == "alice"
+
+    first = acme.server.validate_challenge({"token": verified["token"]})
+    assert first["is_valid"] is True
+    assert first["verification_method"] == "IN_APP"
+    assert first["idempotency_key"] == tracked["idempotency_key"]
+    again = acme.server.validate_challenge({"token": verified["token"]})
+    assert again["is_valid"] is False
+    assert again["state"] == "CHALLENGE_SUCCEEDED"
+
+
+def test_bind_creates_sdk_device_and_in_app_authenticator(acme):
+    device = acme.bound_device("alice", name="Alice's phone")
+    binding = device.key().binding
+    stored = Device.objects.get(pk=binding["deviceId"])
+    assert stored.type == "SDK"
+    assert stored.name == "Alice's phone"
+    assert stored.public_key == device.key().public_key
+    assert Authenticator.objects.get(pk=binding["userAuthenticatorId"]).verification_method == (
+        "IN_APP"
+    )
+    listed = acme.server.get_authenticators("alice")
+    assert [a["verification_method"] for a in listed] == ["IN_APP"]
+
+
+def test_binding_needs_the_add_authenticators_scope(acme):
+    acme.bound_device("alice")  # enrolled now, so tracking no longer grants the scope
+    token = acme.track("alice")["token"]
+    with pytest.raises(RecognizeError) as error:
+        acme.device("second").bind(token=token)
+    assert (error.value.status, error.value.code) == (403, "insufficient_scope")
+    assert Device.objects.count() == 1
+
+
+def test_add_credential_token_is_single_use(acme):
+    token = acme.track("alice", scope="add:authenticators")["token"]
+    acme.device("one").bind(token=token)
+    with pytest.raises(RecognizeError) as error:
+        acme.device("two").bind(token=token)
+    assert (error.value.status, error.value.code) == (401, "token_used")
+    assert Device.objects.count() == 1
+
+
+def test_same_key_cannot_be_bound_to_two_users(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("bob", scope="add:authenticators")["token"]
+    with pytest.raises(RecognizeError) as error:
+        acme.device_client().add_in_app_credential(token=token, public_key=device.key().public_key)
+    assert (error.value.status, error.value.code) == (409, "credential_exists")
+
+
+@pytest.mark.parametrize(
+    "public_key",
+    [
+        "not base64 !!",
+        base64.b64encode(b"\x04" + b"\x01" * 64).decode(),  # not a point on the curve
+        base64.b64encode(b"garbage").decode(),
+        "",
+    ],
+)
+def test_malformed_public_key_is_refused(acme, public_key):
+    token = acme.track("alice", scope="add:authenticators")["token"]
+    with pytest.raises(RecognizeError) as error:
+        acme.device_client().add_in_app_credential(token=token, public_key=public_key)
+    assert error.value.status == 400
+    assert error.value.code in {"invalid_public_key", "invalid_request"}
+    assert Device.objects.count() == 0
+
+
+def test_raw_uncompressed_point_key_as_ios_sends_is_accepted(acme):
+    key = DeviceKey.generate()
+    from cryptography.hazmat.primitives import serialization
+
+    point = key.private_key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    token = acme.track("alice", scope="add:authenticators")["token"]
+    client = acme.device_client()
+    client.add_in_app_credential(token=token, public_key=base64.b64encode(point).decode())
+    tracked = acme.track("alice")
+    challenge = client.challenge(token=tracked["token"])
+    result = client.verify_in_app(
+        challenge_id=challenge["challengeId"],
+        public_key=base64.b64encode(point).decode(),
+        signature=key.sign(challenge["challengeId"]),
+        token=tracked["token"],
+    )
+    assert result["state"] == "CHALLENGE_SUCCEEDED"
+
+
+def _answer(acme, device, challenge_id, *, token=None, signature=None):
+    key = device.key()
+    return acme.device_client().verify_in_app(
+        challenge_id=challenge_id,
+        public_key=key.public_key,
+        signature=signature or key.sign(challenge_id),
+        token=token,
+    )
+
+
+def test_replayed_challenge_is_refused(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    challenge_id = acme.device_client().challenge(token=token)["challengeId"]
+    _answer(acme, device, challenge_id, token=token)
+    with pytest.raises(RecognizeError) as error:
+        _answer(acme, device, challenge_id)
+    assert (error.value.status, error.value.code) == (400, "challenge_used")
+
+
+def test_expired_challenge_is_refused_at_use(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    challenge_id = acme.device_client().challenge(token=token)["challengeId"]
+    Challenge.objects.filter(pk=challenge_id).update(expires_at=timezone.now() - timedelta(1))
+    with pytest.raises(RecognizeError) as error:
+        _answer(acme, device, challenge_id, token=token)
+    assert (error.value.status, error.value.code) == (400, "challenge_expired")
+    assert Action.objects.get(idempotency_key=acme.server.validate_challenge(
+        {"token": token})["idempotency_key"]).state == "CHALLENGE_REQUIRED"
+
+
+def test_unknown_challenge_is_refused(acme):
+    device = acme.bound_device("alice")
+    with pytest.raises(RecognizeError) as error:
+        _answer(acme, device, "x" * 43, token=acme.track("alice")["token"])
+    assert (error.value.status, error.value.code) == (400, "invalid_challenge")
+
+
+def test_wrong_signature_fails_and_counts(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    challenge_id = acme.device_client().challenge(token=token)["challengeId"]
+    other_key = DeviceKey.generate()
+    with pytest.raises(RecognizeError) as error:
+        _answer(acme, device, challenge_id, token=token, signature=other_key.sign(challenge_id))
+    assert (error.value.status, error.value.code) == (401, "invalid_signature")
+    assert error.value.body["attemptsRemaining"] == 4
+    assert Authenticator.objects.get().failure_count == 1
+    assert acme.server.validate_challenge({"token": token})["is_valid"] is False
+
+
+def _fail_once(acme, device, token):
+    challenge_id = acme.device_client().challenge(token=token)["challengeId"]
+    with pytest.raises(RecognizeError) as error:
+        _answer(acme, device, challenge_id, token=token, signature=DeviceKey.generate().sign("x"))
+    return error.value
+
+
+def test_five_failures_lock_for_600_seconds_and_report_it(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    for _ in range(4):
+        assert _fail_once(acme, device, token).code == "invalid_signature"
+    fifth = _fail_once(acme, device, token)
+    assert "lockedUntil" in fifth.body
+    locked_until = Authenticator.objects.get().locked_until
+    assert 590 <= (locked_until - timezone.now()).total_seconds() <= 600
+
+    challenge_id = acme.device_client().challenge(token=token)["challengeId"]
+    with pytest.raises(RecognizeError) as error:  # even the right key is refused while locked
+        _answer(acme, device, challenge_id, token=token)
+    assert (error.value.status, error.value.code) == (429, "authenticator_locked")
+    assert "locked" in error.value.description
+
+
+def test_lockouts_grow_on_repeat(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    for _ in range(5):
+        _fail_once(acme, device, token)
+    Authenticator.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
+    for _ in range(5):
+        _fail_once(acme, device, token)
+    remaining = (Authenticator.objects.get().locked_until - timezone.now()).total_seconds()
+    assert 1190 <= remaining <= 1200
+
+
+def test_success_resets_the_failure_count(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    for _ in range(4):
+        _fail_once(acme, device, token)
+    device.verify(token=token)
+    assert Authenticator.objects.get().failure_count == 0
+    token = acme.track("alice")["token"]
+    assert _fail_once(acme, device, token).body["attemptsRemaining"] == 4
+
+
+def test_token_of_another_user_cannot_complete_the_challenge(acme):
+    alice = acme.bound_device("alice", name="alice")
+    acme.bound_device("bob", name="bob")
+    bobs_token = acme.track("bob")["token"]
+    with pytest.raises(RecognizeError) as error:
+        alice.verify(token=bobs_token)
+    assert (error.value.status, error.value.code) == (403, "token_mismatch")
+    assert not Action.objects.filter(state="CHALLENGE_SUCCEEDED").exists()
+
+
+def test_completed_action_cannot_be_verified_again(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    device.verify(token=token)
+    with pytest.raises(RecognizeError) as error:
+        device.verify(token=token)
+    assert (error.value.status, error.value.code) == (409, "action_not_pending")
+
+
+def test_app_initiated_verification_with_action_code(acme):
+    device = acme.bound_device("alice")
+    result = device.verify(action="approvePayment")
+    assert result["state"] == "CHALLENGE_SUCCEEDED"
+    validated = acme.server.validate_challenge({"token": result["token"]})
+    assert (validated["is_valid"], validated["action"]) == (True, "approvePayment")
+
+
+def test_get_credential_by_public_key(acme):
+    device = acme.bound_device("alice")
+    found = acme.device_client().get_in_app_credential(public_key=device.key().public_key)
+    assert found["userId"] == "alice"
+
+
+def test_remove_credential_signed_by_the_device(acme):
+    device = acme.bound_device("alice")
+    removed = device.remove()
+    assert removed["removedAuthenticatorId"]
+    assert Device.objects.count() == 0
+    assert not device.key_path.exists()
+
+
+def test_remove_credential_with_bad_signature_changes_nothing(acme):
+    device = acme.bound_device("alice")
+    with pytest.raises(RecognizeError) as error:
+        acme.device_client().remove_in_app_credential(
+            public_key=device.key().public_key, signature=DeviceKey.generate().sign("1")
+        )
+    assert (error.value.status, error.value.code) == (401, "invalid_signature")
+    assert Device.objects.count() == 1
+
+
+def test_deleting_the_device_revokes_at_once(acme):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    verified = device.verify(token=token)
+    device_id = device.key().binding["deviceId"]
+    acme.server.session.delete(f"{acme.server.api_url}/users/alice/devices/{device_id}")
+    assert acme.server.validate_challenge({"token": verified["token"]})["is_valid"] is False
+    with pytest.raises(RecognizeError) as error:
+        device.verify(token=acme.track("alice")["token"])
+    assert (error.value.status, error.value.code) == (404, "credential_not_found")
+
+
+def test_challenge_needs_credentials(acme):
+    client = acme.device_client()
+    client.tenant_id = "not-a-tenant"
+    with pytest.raises(RecognizeError) as error:
+        client.challenge()
+    assert (error.value.status, error.value.code) == (401, "unauthorized")
+
+
+def test_expired_bearer_token_is_refused(acme, settings):
+    from actions.tokens import token_issue
+
+    tracked = acme.track("alice", scope="add:authenticators")
+    action = Action.objects.get(idempotency_key=tracked["idempotency_key"])
+    action.tenant.token_ttl_seconds = -1
+    expired = token_issue(action=action, scopes={"add:authenticators"})
+    with pytest.raises(RecognizeError) as error:
+        acme.device("x").bind(token=expired)
+    assert (error.value.status, error.value.code) == (401, "expired_token")
+
+
+def test_validate_rejects_a_token_of_another_tenant(acme, globex):
+    device = globex.bound_device("alice")
+    verified = device.verify(token=globex.track("alice")["token"])
+    with pytest.raises(ApiException) as error:
+        acme.server.validate_challenge({"token": verified["token"]})
+    assert (error.value.status_code, error.value.error_code) == (400, "invalid_token")
+    assert globex.server.validate_challenge({"token": verified["token"]})["is_valid"] is True
