@@ -234,7 +234,7 @@ def in_app_verify(
         raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
     with transaction.atomic():
         authenticator = (
-            Authenticator.objects.select_for_update()
+            Authenticator.objects.select_for_update(of=("self",))
             .select_related("device", "user", "tenant")
             .get(pk=found.pk)
         )

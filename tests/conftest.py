@@ -18,3 +18,17 @@ def globex(db, tmp_path):
     from tests.support import TenantContext
 
     return TenantContext("globex", tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Tasks run eagerly in-process, except in integration tests, which use a real worker."""
+    if "django_db_setup" not in request.fixturenames and "db" not in request.fixturenames:
+        yield
+        return
+    from recognize_project.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = request.node.get_closest_marker("integration") is None
+    yield
+    app.conf.task_always_eager = previous

@@ -46,3 +46,17 @@ class TenantContext:
 
     def track(self, user_id: str, action: str = "signIn", **attributes) -> dict:
         return self.server.track(user_id, action, attributes)
+
+    def delete_device(self, user_id: str, device_id: str) -> dict:
+        """``DELETE /v1/users/{userId}/devices/{deviceId}`` through the SDK's session.
+
+        The SDK has no method for this Recognize addition; its session adds the same auth
+        and error handling.
+        """
+        url = f"{self.server.api_url}/users/{user_id}/devices/{device_id}"
+        return self.server.session.delete(url).decamelized_content
+
+    def list_devices(self, user_id: str) -> list[dict]:
+        """``GET /v1/users/{userId}/devices`` through the SDK's session."""
+        url = f"{self.server.api_url}/users/{user_id}/devices"
+        return self.server.session.get(url).decamelized_content

@@ -266,7 +266,7 @@ def test_deleting_the_device_revokes_at_once(acme):
     token = acme.track("alice")["token"]
     verified = device.verify(token=token)
     device_id = device.key().binding["deviceId"]
-    acme.server.session.delete(f"{acme.server.api_url}/users/alice/devices/{device_id}")
+    acme.delete_device("alice", device_id)
     assert acme.server.validate_challenge({"token": verified["token"]})["is_valid"] is False
     with pytest.raises(RecognizeError) as error:
         device.verify(token=acme.track("alice")["token"])

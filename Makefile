@@ -1,0 +1,43 @@
+# Recognize — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-requirements
+
+.PHONY: setup run test bench lint worker
+
+$(INSTALLED): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+## setup: virtualenv, pinned packages, database, static files
+setup: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
+## run: the embedded default (SQLite, eager Celery) on 127.0.0.1:8000 with a demo tenant
+run: setup
+	@echo "Demo tenant (keep the secret key private):"
+	@$(BIN)/python manage.py demo_tenant
+	@echo "Serving on http://127.0.0.1:8000  (admin: python manage.py createsuperuser, then /admin/)"
+	$(BIN)/gunicorn recognize_project.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+
+## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
+test: $(INSTALLED)
+	scripts/test.sh
+
+## bench: gunicorn + PostgreSQL + Redis, whole in-app flow; writes docs/benchmarks.md
+bench: $(INSTALLED)
+	scripts/services.sh ensure
+	$(BIN)/python -m bench.run
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## worker: a Celery worker for the scale-out setup (needs REDIS_URL)
+worker: setup
+	$(BIN)/celery -A recognize_project worker -l info

@@ -1,0 +1,88 @@
+"""Every API failure is a clear 4xx in the API's error format, and changes nothing."""
+
+import json
+
+import pytest
+
+from actions.models import Action
+
+AUTH = {}
+
+
+@pytest.fixture
+def auth(acme):
+    import base64
+
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{acme.secret}:".encode()).decode()}
+
+
+def _error(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["errorCode"] == code
+    assert body["errorDescription"]
+    return body
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"[1, 2", b'{"a": }'])
+def test_malformed_json(client, auth, body):
+    response = client.post(
+        "/v1/users/alice/actions/signIn", body, content_type="application/json", **auth
+    )
+    _error(response, 400, "malformed_json")
+    assert not Action.objects.exists()
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"42", b"null"])
+def test_json_that_is_not_an_object(client, auth, body):
+    response = client.post(
+        "/v1/users/alice/actions/signIn", body, content_type="application/json", **auth
+    )
+    _error(response, 400, "invalid_request")
+
+
+def test_oversize_body_is_413(client, auth):
+    body = json.dumps({"custom": {"blob": "x" * 200_000}})
+    response = client.post(
+        "/v1/users/alice/actions/signIn", body, content_type="application/json", **auth
+    )
+    _error(response, 413, "payload_too_large")
+    assert not Action.objects.exists()
+
+
+def test_wrong_content_type_is_415(client, auth):
+    response = client.post("/v1/users/alice/actions/signIn", "a=b", content_type="text/plain",
+                           **auth)
+    _error(response, 415, "unsupported_media_type")
+
+
+def test_unknown_api_path_is_json_404(client):
+    _error(client.get("/v1/nothing/here"), 404, "not_found")
+
+
+def test_wrong_method_is_405(client, auth):
+    _error(client.put("/v1/validate", "{}", content_type="application/json", **auth), 405,
+           "method_not_allowed")
+
+
+def test_success_content_type_is_exactly_application_json(client, auth):
+    response = client.get("/v1/users/alice", **auth)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
+def test_openapi_schema_is_served(client):
+    response = client.get("/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    paths = schema["paths"]
+    for path in [
+        "/v1/users/{user_id}/actions/{action_code}",
+        "/v1/validate",
+        "/v1/client/challenge",
+        "/v1/client/verify/in-app",
+        "/v1/client/user-authenticators/in-app",
+        "/v1/users/{user_id}/devices/{device_id}",
+    ]:
+        assert path in paths
