@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from actions import pages
 from actions.api import views
 
 urlpatterns = [
@@ -19,4 +20,5 @@ urlpatterns = [
     path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
     path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
+    path("challenge", pages.challenge_page, name="challenge-page"),
 ]

@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from recognize_project.health import HealthView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("v1/health", HealthView.as_view(), name="health"),
     path("", include("accounts.urls")),
     path("", include("devices.urls")),
     path("", include("actions.urls")),
