@@ -140,7 +140,9 @@ def challenge_create(
     if token is not None:
         action = selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
         if action is None:
-            raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
+            raise ApplicationError(
+                "invalid_token", "The token's action no longer exists.", status=401
+            )
         _require_pending(action)
     now = timezone.now()
     return Challenge.objects.create(
@@ -184,7 +186,9 @@ def _challenge_action(*, challenge: Challenge, token: ActionToken | None, user: 
     action = challenge.action
     if token is not None:
         if token.user_id != user.external_id:
-            raise ApplicationError("token_mismatch", "The token belongs to another user.", status=403)
+            raise ApplicationError(
+                "token_mismatch", "The token belongs to another user.", status=403
+            )
         from_token = selectors.action_get(
             tenant=challenge.tenant, idempotency_key=token.idempotency_key
         )

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from recognize_project import schema  # noqa: F401 (registers the auth scheme extensions)
 from recognize_project.health import HealthView
 
 urlpatterns = [

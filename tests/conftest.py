@@ -32,3 +32,9 @@ def _celery_mode(request):
     app.conf.task_always_eager = request.node.get_closest_marker("integration") is None
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Operator passwords are hashed with PBKDF2 in production; tests need no such cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

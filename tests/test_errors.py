@@ -52,8 +52,9 @@ def test_oversize_body_is_413(client, auth):
 
 
 def test_wrong_content_type_is_415(client, auth):
-    response = client.post("/v1/users/alice/actions/signIn", "a=b", content_type="text/plain",
-                           **auth)
+    response = client.post(
+        "/v1/users/alice/actions/signIn", "a=b", content_type="text/plain", **auth
+    )
     _error(response, 415, "unsupported_media_type")
 
 
@@ -62,8 +63,11 @@ def test_unknown_api_path_is_json_404(client):
 
 
 def test_wrong_method_is_405(client, auth):
-    _error(client.put("/v1/validate", "{}", content_type="application/json", **auth), 405,
-           "method_not_allowed")
+    _error(
+        client.put("/v1/validate", "{}", content_type="application/json", **auth),
+        405,
+        "method_not_allowed",
+    )
 
 
 def test_success_content_type_is_exactly_application_json(client, auth):

@@ -125,7 +125,9 @@ class InAppCredentialView(APIView):
             tenant=request.auth.tenant, fingerprint=public_key.fingerprint
         )
         if authenticator is None:
-            raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
+            raise ApplicationError(
+                "credential_not_found", "No credential has this key.", status=404
+            )
         return Response(InAppCredentialOutput(authenticator).data)
 
 

@@ -6,7 +6,7 @@ import pytest
 from authsignal.client import ApiException
 
 from accounts.models import EndUser, SecretKey
-from accounts.services import secret_key_revoke, secret_key_rotate, secret_key_hash
+from accounts.services import secret_key_hash, secret_key_revoke, secret_key_rotate
 from tests.support import authsignal_client
 
 
@@ -20,8 +20,12 @@ def test_get_unknown_user_reports_not_enrolled_and_creates_nothing(acme):
 def test_update_then_get_user(acme):
     updated = acme.server.update_user(
         "alice",
-        {"email": "alice@example.com", "phoneNumber": "+64 21 555 0101", "displayName": "Alice",
-         "custom": {"tier": "gold"}},
+        {
+            "email": "alice@example.com",
+            "phoneNumber": "+64 21 555 0101",
+            "displayName": "Alice",
+            "custom": {"tier": "gold"},
+        },
     )
     assert updated["email"] == "alice@example.com"
     got = acme.server.get_user("alice")

@@ -139,8 +139,12 @@ def test_expired_challenge_is_refused_at_use(acme):
     with pytest.raises(RecognizeError) as error:
         _answer(acme, device, challenge_id, token=token)
     assert (error.value.status, error.value.code) == (400, "challenge_expired")
-    assert Action.objects.get(idempotency_key=acme.server.validate_challenge(
-        {"token": token})["idempotency_key"]).state == "CHALLENGE_REQUIRED"
+    assert (
+        Action.objects.get(
+            idempotency_key=acme.server.validate_challenge({"token": token})["idempotency_key"]
+        ).state
+        == "CHALLENGE_REQUIRED"
+    )
 
 
 def test_unknown_challenge_is_refused(acme):

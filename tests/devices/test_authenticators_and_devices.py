@@ -10,8 +10,11 @@ from devices.models import Authenticator, Device
     "attributes, field, value",
     [
         ({"verificationMethod": "EMAIL_OTP", "email": "a@example.com"}, "email", "a@example.com"),
-        ({"verificationMethod": "SMS_OTP", "phoneNumber": "+15551234567"}, "phone_number",
-         "+15551234567"),
+        (
+            {"verificationMethod": "SMS_OTP", "phoneNumber": "+15551234567"},
+            "phone_number",
+            "+15551234567",
+        ),
     ],
 )
 def test_enroll_verified_authenticator(acme, attributes, field, value):
@@ -77,8 +80,10 @@ def test_list_devices(acme):
     acme.device("laptop").bind(token=second, name="laptop")
     devices = acme.list_devices("alice")
     assert [(d["type"], d["name"]) for d in devices] == [("SDK", "phone"), ("SDK", "laptop")]
-    assert all(d["device_id"] and d["created_at"] and len(d["user_authenticator_ids"]) == 1
-               for d in devices)
+    assert all(
+        d["device_id"] and d["created_at"] and len(d["user_authenticator_ids"]) == 1
+        for d in devices
+    )
     assert acme.list_devices("nobody") == []
 
 

@@ -117,10 +117,26 @@ def celery_worker(real_services, smtp_server, django_db_blocker):
         "EMAIL_PORT": str(controller.port),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "recognize_project", "worker", "-P", "solo",
-         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
-         "-l", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "recognize_project",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     app.conf.task_default_queue = queue
     try:
@@ -142,9 +158,7 @@ def celery_worker(real_services, smtp_server, django_db_blocker):
 def _end_other_sessions(connection, timeout: float = 5.0) -> None:
     """Let the test database be dropped: wait for the worker's sessions to end, then end
     whatever idle session is left (a finished live-server thread's connection awaiting GC)."""
-    others = (
-        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    )
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:

@@ -31,8 +31,11 @@ def test_ten_threads_answer_the_same_challenge_exactly_one_wins(live):
     key = device.key()
     signature = key.sign(challenge_id)
 
-    results = _race(lambda: client.verify_in_app(
-        challenge_id=challenge_id, public_key=key.public_key, signature=signature, token=token))
+    results = _race(
+        lambda: client.verify_in_app(
+            challenge_id=challenge_id, public_key=key.public_key, signature=signature, token=token
+        )
+    )
 
     assert [kind for kind, _ in results].count("ok") == 1
     assert {detail for kind, detail in results if kind == "error"} == {"challenge_used"}

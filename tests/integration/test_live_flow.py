@@ -14,9 +14,22 @@ pytestmark = pytest.mark.integration
 
 def _cli(live, key_file, *args) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "recognize_sdk", "--server", live.base_url, "--tenant",
-         live.tenant_id, "--key-file", str(key_file), *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "recognize_sdk",
+            "--server",
+            live.base_url,
+            "--tenant",
+            live.tenant_id,
+            "--key-file",
+            str(key_file),
+            *args,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={k: v for k, v in os.environ.items() if not k.startswith("DJANGO")},
     )
     assert result.returncode == 0, result.stderr
@@ -27,8 +40,9 @@ def test_walkthrough_with_official_sdk_device_cli_worker_and_smtp(live, smtp_ser
     _, mailbox = smtp_server
     key_file = tmp_path / "alice-phone.json"
 
-    enroll = live.server.track("alice", "signIn",
-                               {"email": "alice@example.com", "scope": "add:authenticators"})
+    enroll = live.server.track(
+        "alice", "signIn", {"email": "alice@example.com", "scope": "add:authenticators"}
+    )
     bound = _cli(live, key_file, "add", "--token", enroll["token"], "--name", "Alice's phone")
     assert bound["userId"] == "alice"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"

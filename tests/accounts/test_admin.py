@@ -1,0 +1,91 @@
+"""The operator admin: keys shown once on creation and rotation, actions read-only."""
+
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+
+from accounts.models import SecretKey, Tenant
+from tests.support import authsignal_client
+
+KEY = re.compile(r"rk_[A-Za-z0-9_\-]{43}")
+
+
+@pytest.fixture
+def operator(admin_client):
+    return admin_client
+
+
+def _shown_keys(response) -> list[str]:
+    return [k for m in get_messages(response.wsgi_request) for k in KEY.findall(str(m))]
+
+
+def test_adding_a_tenant_shows_its_key_once(operator):
+    response = operator.post(
+        "/admin/accounts/tenant/add/",
+        {
+            "name": "Initech",
+            "token_ttl_seconds": 600,
+            "lockout_threshold": 5,
+            "lockout_seconds": 600,
+            "secret_keys-TOTAL_FORMS": 0,
+            "secret_keys-INITIAL_FORMS": 0,
+        },
+        follow=True,
+    )
+    keys = _shown_keys(response)
+    assert len(keys) == 1
+    assert authsignal_client(keys[0]).get_user("x")["is_enrolled"] is False
+    page = operator.get(f"/admin/accounts/tenant/{Tenant.objects.get().pk}/change/")
+    assert keys[0] not in page.content.decode()
+
+
+def test_rotating_from_the_admin_revokes_old_keys(operator, acme):
+    response = operator.post(
+        "/admin/accounts/tenant/",
+        {"action": "rotate_secret_keys", "_selected_action": [acme.tenant.pk]},
+        follow=True,
+    )
+    (new_key,) = _shown_keys(response)
+    assert authsignal_client(new_key).get_user("x")
+    assert SecretKey.objects.filter(tenant=acme.tenant, revoked_at__isnull=True).count() == 1
+
+
+def test_token_ttl_above_ten_minutes_is_refused(operator, acme):
+    response = operator.post(
+        f"/admin/accounts/tenant/{acme.tenant.pk}/change/",
+        {
+            "name": "acme",
+            "token_ttl_seconds": 3600,
+            "lockout_threshold": 5,
+            "lockout_seconds": 600,
+            "secret_keys-TOTAL_FORMS": 0,
+            "secret_keys-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200  # the form comes back with an error
+    acme.tenant.refresh_from_db()
+    assert acme.tenant.token_ttl_seconds == 600
+
+
+def test_actions_are_read_only_with_filters(operator, acme):
+    acme.track("alice", "pay")
+    listing = operator.get("/admin/actions/action/?state__exact=CHALLENGE_REQUIRED")
+    assert listing.status_code == 200
+    assert b"pay" in listing.content
+    assert operator.get("/admin/actions/action/add/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/devices/device/",
+        "/admin/devices/authenticator/",
+        "/admin/accounts/enduser/",
+        "/admin/actions/actionconfig/",
+        "/admin/accounts/secretkey/",
+    ],
+)
+def test_admin_pages_render(operator, acme, url):
+    acme.bound_device("alice")
+    assert operator.get(url).status_code == 200
