@@ -13,8 +13,9 @@ $(INSTALLED): requirements.txt
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
-## setup: virtualenv, pinned packages, database, static files
+## setup: virtualenv, pinned packages, face models, database, static files
 setup: $(INSTALLED)
+	$(BIN)/python manage.py fetch_models
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 
@@ -27,6 +28,7 @@ run: setup
 
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
 test: $(INSTALLED)
+	$(BIN)/python manage.py fetch_models
 	scripts/test.sh
 
 ## bench: gunicorn + PostgreSQL + Redis, whole in-app flow; writes docs/benchmarks.md

@@ -26,6 +26,18 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1)],
         help_text="First lockout length; each further lockout doubles it.",
     )
+    face_match_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-1.0), MaxValueValidator(1.0)],
+        help_text="Cosine similarity a face must reach; empty means the evaluated default.",
+    )
+    liveness_level = models.CharField(
+        max_length=16,
+        choices=[("OFF", "Off"), ("PASSIVE", "Passive (experimental)")],
+        default="OFF",
+        help_text="PASSIVE adds an anti-spoofing model of unmeasured accuracy; see docs.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -70,3 +82,23 @@ class EndUser(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class DataKey(models.Model):
+    """A tenant's data-encryption key (AES-256-GCM), stored wrapped by the master key.
+
+    The newest unretired key seals new data; retired keys still open what they sealed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="data_keys")
+    wrapped_key = models.BinaryField()
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"data key {self.id} of {self.tenant_id}"

@@ -6,7 +6,7 @@ single-use token or a successful result is used exactly once under concurrency.
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,6 +29,7 @@ from devices import keys
 from devices import selectors as device_selectors
 from devices.models import Authenticator, Device
 from recognize_project.errors import ApplicationError
+from recognize_sdk.proof import proof_message
 
 ADD_AUTHENTICATORS = "add:authenticators"
 
@@ -111,11 +112,11 @@ def action_validate(
     return ValidationResult(action, is_valid)
 
 
-def token_consume(token: ActionToken) -> None:
-    """Spend a single-use token; a second use is refused."""
+def token_consume(*, jti: str, expires_at: datetime) -> None:
+    """Spend the single-use token ``jti``; a second use is refused."""
     try:
         with transaction.atomic():
-            ConsumedToken.objects.create(jti=token.jti, expires_at=token.expires_at)
+            ConsumedToken.objects.create(jti=jti, expires_at=expires_at)
     except IntegrityError:
         raise ApplicationError("token_used", "The token was already used.", status=401) from None
 
@@ -143,7 +144,6 @@ def challenge_create(
             raise ApplicationError(
                 "invalid_token", "The token's action no longer exists.", status=401
             )
-        _require_pending(action)
     now = timezone.now()
     return Challenge.objects.create(
         id=secrets.token_urlsafe(32),
@@ -181,7 +181,7 @@ def _challenge_claim(
     raise ApplicationError("challenge_expired", "The challenge has expired.")
 
 
-def _challenge_action(*, challenge: Challenge, token: ActionToken | None, user: EndUser) -> Action:
+def challenge_action(*, challenge: Challenge, token: ActionToken | None, user: EndUser) -> Action:
     """The action a challenge answer completes, created for app-initiated verifications."""
     action = challenge.action
     if token is not None:
@@ -214,6 +214,58 @@ def _challenge_action(*, challenge: Challenge, token: ActionToken | None, user: 
 
 
 @dataclass(frozen=True)
+class DeviceProof:
+    """The outcome of checking a device's signature over a challenge.
+
+    ``failure`` is set (and the failure already counted) when the signature was wrong; the
+    caller commits its transaction and then raises it, so the count is kept.
+    """
+
+    authenticator: Authenticator
+    challenge: Challenge
+    failure: ApplicationError | None
+
+
+def device_proof_check(
+    *,
+    tenant: Tenant,
+    challenge_id: str,
+    public_key: str,
+    signature: str,
+    content: bytes | None = None,
+) -> DeviceProof:
+    """Check that the bound device holding ``public_key`` signed ``challenge_id`` (and content).
+
+    Call inside ``transaction.atomic()``: the device's IN_APP authenticator row stays locked
+    and the challenge is spent. A wrong signature counts toward that authenticator's lockout.
+    """
+    parsed = keys.public_key_parse(public_key)
+    found = device_selectors.in_app_authenticator_get(tenant=tenant, fingerprint=parsed.fingerprint)
+    if found is None:
+        raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
+    authenticator = (
+        Authenticator.objects.select_for_update(of=("self",))
+        .select_related("device", "user", "tenant")
+        .get(pk=found.pk)
+    )
+    raise_if_locked(authenticator)
+    challenge = _challenge_claim(
+        tenant=tenant, challenge_id=challenge_id, authenticator=authenticator
+    )
+    message = challenge_id if content is None else proof_message(challenge_id, content)
+    if keys.signature_is_valid(parsed.key, signature, message):
+        return DeviceProof(authenticator, challenge, None)
+    authenticator.throttle_increment(
+        threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds
+    )
+    return DeviceProof(
+        authenticator,
+        challenge,
+        attempt_failure(authenticator, "invalid_signature", "The signature is not valid"),
+    )
+
+
+@dataclass(frozen=True)
 class InAppVerification:
     action: Action
     authenticator: Authenticator
@@ -232,35 +284,22 @@ def in_app_verify(
 
     A wrong signature spends the challenge and counts toward the authenticator's lockout.
     """
-    parsed = keys.public_key_parse(public_key)
-    found = device_selectors.in_app_authenticator_get(tenant=tenant, fingerprint=parsed.fingerprint)
-    if found is None:
-        raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
     with transaction.atomic():
-        authenticator = (
-            Authenticator.objects.select_for_update(of=("self",))
-            .select_related("device", "user", "tenant")
-            .get(pk=found.pk)
+        proof = device_proof_check(
+            tenant=tenant, challenge_id=challenge_id, public_key=public_key, signature=signature
         )
-        _raise_if_locked(authenticator)
-        challenge = _challenge_claim(
-            tenant=tenant, challenge_id=challenge_id, authenticator=authenticator
+        action = challenge_action(
+            challenge=proof.challenge, token=token, user=proof.authenticator.user
         )
-        action = _challenge_action(challenge=challenge, token=token, user=authenticator.user)
-        if not keys.signature_is_valid(parsed.key, signature, challenge_id):
-            authenticator.throttle_increment(
-                threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds
-            )
-            failure = _signature_failure(authenticator)
-        else:
-            failure = None
-            _complete(action=action, authenticator=authenticator)
-    if failure is not None:
-        raise failure
-    return InAppVerification(action, authenticator, token_issue(action=action))
+        if proof.failure is None:
+            action_complete(action=action, authenticator=proof.authenticator)
+    if proof.failure is not None:
+        raise proof.failure
+    return InAppVerification(action, proof.authenticator, token_issue(action=action))
 
 
-def _complete(*, action: Action, authenticator: Authenticator) -> None:
+def action_complete(*, action: Action, authenticator: Authenticator) -> None:
+    """Mark ``action`` CHALLENGE_SUCCEEDED by ``authenticator`` (whose lockout count resets)."""
     now = timezone.now()
     authenticator.throttle_reset(commit=False)
     authenticator.last_verified_at = now
@@ -272,7 +311,7 @@ def _complete(*, action: Action, authenticator: Authenticator) -> None:
     action.state_updated_at = now
     action.verification_method = authenticator.verification_method
     action.verified_device = authenticator.device
-    action.device_bound = True
+    action.device_bound = authenticator.device_id is not None
     action.save(
         update_fields=[
             "state",
@@ -284,7 +323,7 @@ def _complete(*, action: Action, authenticator: Authenticator) -> None:
     )
 
 
-def _raise_if_locked(authenticator: Authenticator) -> None:
+def raise_if_locked(authenticator: Authenticator) -> None:
     if not authenticator.verify_is_allowed():
         until = authenticator.locked_until
         seconds = max(1, int((until - timezone.now()).total_seconds()))
@@ -297,19 +336,20 @@ def _raise_if_locked(authenticator: Authenticator) -> None:
         )
 
 
-def _signature_failure(authenticator: Authenticator) -> ApplicationError:
-    if authenticator.locked_until is not None and not authenticator.verify_is_allowed():
+def attempt_failure(authenticator: Authenticator, code: str, what: str) -> ApplicationError:
+    """The error for a failed attempt, saying how many are left or how long the lock lasts."""
+    if not authenticator.verify_is_allowed():
         seconds = int((authenticator.locked_until - timezone.now()).total_seconds())
         return ApplicationError(
-            "invalid_signature",
-            f"The signature is not valid. Too many failed attempts: locked for {seconds} seconds.",
+            code,
+            f"{what}. Too many failed attempts: locked for {seconds} seconds.",
             status=401,
             extra={"lockedUntil": authenticator.locked_until.isoformat()},
         )
     remaining = authenticator.tenant.lockout_threshold - authenticator.failure_count
     return ApplicationError(
-        "invalid_signature",
-        f"The signature is not valid; {remaining} attempt(s) left before a lockout.",
+        code,
+        f"{what}; {remaining} attempt(s) left before a lockout.",
         status=401,
         extra={"attemptsRemaining": remaining},
     )
@@ -321,3 +361,14 @@ def action_config_set(*, tenant: Tenant, action_code: str, outcome: str) -> Acti
         tenant=tenant, action_code=action_code, defaults={"default_outcome": outcome}
     )
     return config
+
+
+def expired_purge() -> dict[str, int]:
+    """Housekeeping: drop challenges and spent-token records past their expiry.
+
+    Expiry is always checked at use; this only keeps the tables small.
+    """
+    now = timezone.now()
+    challenges, _ = Challenge.objects.filter(expires_at__lt=now).delete()
+    tokens, _ = ConsumedToken.objects.filter(expires_at__lt=now).delete()
+    return {"challenges": challenges, "consumed_tokens": tokens}

@@ -17,19 +17,35 @@ from django.conf import settings
 _P256_ORDER = int("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16)
 
 
-def master_key() -> bytes:
-    """The 32-byte master key from settings."""
-    raw = base64.b64decode(settings.RECOGNIZE_MASTER_KEY)
+def _decode_master(value: str) -> bytes:
+    raw = base64.b64decode(value)
     if len(raw) != 32:
-        raise ValueError("RECOGNIZE_MASTER_KEY must be 32 bytes, base64-encoded")
+        raise ValueError("master keys must be 32 bytes, base64-encoded")
     return raw
 
 
-def derive(purpose: str, length: int = 32) -> bytes:
-    """A key for ``purpose`` derived from the master key (HKDF-SHA256)."""
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()).derive(
-        master_key()
-    )
+def master_key() -> bytes:
+    """The 32-byte master key from settings."""
+    return _decode_master(settings.RECOGNIZE_MASTER_KEY)
+
+
+def master_key_id(key: bytes | None = None) -> str:
+    """A public identifier of a master key (never the key): the start of its SHA-256."""
+    return hashlib.sha256(b"recognize/master-key-id" + (key or master_key())).hexdigest()[:16]
+
+
+def master_keys() -> dict[str, bytes]:
+    """The current master key and the previous ones still accepted for unwrapping, by id."""
+    keys = [master_key()] + [
+        _decode_master(v) for v in settings.RECOGNIZE_PREVIOUS_MASTER_KEYS if v.strip()
+    ]
+    return {master_key_id(key): key for key in keys}
+
+
+def derive(purpose: str, length: int = 32, root: bytes | None = None) -> bytes:
+    """A key for ``purpose`` derived from the master key, or from ``root`` (HKDF-SHA256)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode())
+    return hkdf.derive(root or master_key())
 
 
 @functools.cache

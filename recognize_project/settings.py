@@ -41,6 +41,8 @@ else:
     SECRET_KEY = os.environ.get("RECOGNIZE_SECRET_KEY", _local["secret_key"])
     RECOGNIZE_MASTER_KEY = os.environ.get("RECOGNIZE_MASTER_KEY", _local["master_key"])
 
+RECOGNIZE_PREVIOUS_MASTER_KEYS = env_list("RECOGNIZE_PREVIOUS_MASTER_KEYS", "")
+
 DEBUG = env_bool("RECOGNIZE_DEBUG", False)
 ALLOWED_HOSTS = env_list("RECOGNIZE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 RECOGNIZE_PUBLIC_URL = os.environ.get("RECOGNIZE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "devices",
     "actions",
+    "biometrics",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +138,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired": {"task": "actions.tasks.expired_purge", "schedule": 3600.0},
+}
 
 # --- E-mail ---------------------------------------------------------------------------------
 _email = os.environ.get("RECOGNIZE_EMAIL_BACKEND", "file")
@@ -152,7 +158,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply
 
 # --- HTTP -----------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("RECOGNIZE_MAX_BODY_BYTES", 64 * 1024))
-RECOGNIZE_MAX_UPLOAD_BYTES = int(os.environ.get("RECOGNIZE_MAX_UPLOAD_BYTES", 12 * 1024 * 1024))
+RECOGNIZE_CLIENT_RATE_PER_MINUTE = int(os.environ.get("RECOGNIZE_CLIENT_RATE_PER_MINUTE", 1200))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -167,6 +173,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "recognize_project.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Client addresses come from REMOTE_ADDR unless this many proxies are trusted in front.
+    "NUM_PROXIES": int(os.environ.get("RECOGNIZE_TRUSTED_PROXIES", 0)),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recognize API",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("devices.urls")),
     path("", include("actions.urls")),
+    path("", include("biometrics.urls")),
 ]
 
 handler404 = "recognize_project.errors.page_not_found"

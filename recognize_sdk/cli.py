@@ -8,6 +8,8 @@ from pathlib import Path
 
 from recognize_sdk.client import RecognizeClient, RecognizeError
 from recognize_sdk.device import InAppDevice
+from recognize_sdk.face.errors import FaceError
+from recognize_sdk.face_device import FaceDevice
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +39,20 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="prove possession of the key for an action")
     verify.add_argument("--token", help="the action's token from track")
     verify.add_argument("--action", help="an action code, for app-initiated verification")
+    for name, text in [
+        ("enroll", "enroll your face (token with add:authenticators)"),
+        ("authenticate", "prove it is you with your face, for an action"),
+    ]:
+        face = commands.add_parser(name, help=text)
+        face.add_argument("--token", required=True)
+        face.add_argument("--image", type=Path, required=True, help="a photo of your face")
+        face.add_argument(
+            "--upload",
+            action="store_true",
+            help="send the photo to the server instead of analysing it here",
+        )
+    deenroll = commands.add_parser("deenroll", help="delete your face (after authenticating)")
+    deenroll.add_argument("--token", required=True, help="the token from 'authenticate'")
     commands.add_parser("remove", help="unbind this device and delete its key")
     commands.add_parser("status", help="show the credential bound to this device's key")
     return parser
@@ -54,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             result = device.bind(token=args.token, name=args.name)
         elif args.command == "verify":
             result = device.verify(token=args.token, action=args.action)
+        elif args.command in ("enroll", "authenticate"):
+            face = getattr(FaceDevice(device), args.command)
+            result = face(token=args.token, image=args.image.read_bytes(), upload=args.upload)
+        elif args.command == "deenroll":
+            result = FaceDevice(device).deenroll(token=args.token)
         elif args.command == "remove":
             result = device.remove()
         else:
@@ -61,8 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     except RecognizeError as error:
         print(json.dumps(error.body or {"errorCode": error.code}), file=sys.stderr)
         return 1
-    except FileNotFoundError:
-        print(f"error: no device key at {args.key_file}; run 'add' first", file=sys.stderr)
+    except FileNotFoundError as missing:
+        if Path(missing.filename or "") == args.key_file:
+            print(f"error: no device key at {args.key_file}; run 'add' first", file=sys.stderr)
+        else:
+            print(f"error: {missing.filename}: no such file", file=sys.stderr)
+        return 1
+    except (LookupError, FaceError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2))
     return 0

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -107,3 +108,16 @@ class RecognizeClient:
         """Unbind the device; ``signature`` is over the current 10-minute time window."""
         body = {"publicKey": public_key, "signature": signature}
         return self.request("POST", "/v1/client/user-authenticators/in-app/remove", body)
+
+    def face(self, operation: str, *, token: str, body: dict | None = None) -> dict:
+        """POST to ``/v1/client/face/{operation}`` and wait (polling) for a pending job."""
+        result = self.request("POST", f"/v1/client/face/{operation}", body, token)
+        return self.face_job_wait(result, token=token)
+
+    def face_job_wait(self, result: dict, *, token: str, timeout: float = 60.0) -> dict:
+        """Poll a pending face job until the server has its result."""
+        deadline = time.monotonic() + timeout
+        while result.get("status") == "PENDING" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            result = self.request("GET", f"/v1/client/face/jobs/{result['jobId']}", None, token)
+        return result

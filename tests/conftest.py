@@ -38,3 +38,11 @@ def _celery_mode(request):
 def _fast_password_hashing(settings):
     """Operator passwords are hashed with PBKDF2 in production; tests need no such cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def acme_committed(transactional_db, tmp_path):
+    """Tenant "acme" on a database that really commits, so after-commit tasks run."""
+    from tests.support import TenantContext
+
+    return TenantContext("acme", tmp_path)

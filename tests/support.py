@@ -1,5 +1,7 @@
 """Test helpers: a tenant with the official Authsignal SDK and reference devices."""
 
+from pathlib import Path
+
 from authsignal.client import AuthsignalClient
 
 from accounts.services import tenant_create
@@ -60,3 +62,11 @@ class TenantContext:
         """``GET /v1/users/{userId}/devices`` through the SDK's session."""
         url = f"{self.server.api_url}/users/{user_id}/devices"
         return self.server.session.get(url).decamelized_content
+
+
+FACES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "faces"
+
+
+def face_photo(relative: str) -> bytes:
+    """A test photo from ../shared/data/faces (never copied into the repository)."""
+    return (FACES_DIR / relative).read_bytes()

@@ -24,6 +24,7 @@ from devices import selectors as device_selectors
 from recognize_project import keys
 from recognize_project.api import ServerAPIView, parse, path_action_code, path_user_id
 from recognize_project.errors import ApplicationError
+from recognize_project.ratelimit import ClientRateThrottle
 
 TRACK_ATTRIBUTES = {
     "redirectUrl": "redirect_url",
@@ -126,6 +127,7 @@ class ClientAPIView(APIView):
 
     authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
 
 
 class ChallengeView(ClientAPIView):

@@ -23,6 +23,7 @@ from devices.api.serializers import (
 )
 from recognize_project.api import ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
+from recognize_project.ratelimit import ClientRateThrottle
 
 
 def _known_user(tenant, user_id: str):
@@ -90,6 +91,7 @@ class InAppCredentialView(APIView):
 
     authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
 
     @extend_schema(
         request=InAppAddInput, responses=InAppCredentialOutput, operation_id="in_app_add"
@@ -104,7 +106,7 @@ class InAppCredentialView(APIView):
         public_key = keys.public_key_parse(data["publicKey"])
         user = token_user(tenant=request.auth.tenant, token=token, scope=ADD_AUTHENTICATORS)
         with transaction.atomic():  # a refused credential leaves the token unspent
-            token_consume(token)
+            token_consume(jti=token.jti, expires_at=token.expires_at)
             authenticator = services.in_app_credential_add(
                 user=user,
                 public_key=public_key,
@@ -136,6 +138,7 @@ class InAppRemoveView(APIView):
 
     authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
 
     @extend_schema(
         request=InAppRemoveInput, responses=InAppRemoveOutput, operation_id="in_app_remove"

@@ -304,3 +304,18 @@ def test_validate_rejects_a_token_of_another_tenant(acme, globex):
         acme.server.validate_challenge({"token": verified["token"]})
     assert (error.value.status_code, error.value.error_code) == (400, "invalid_token")
     assert globex.server.validate_challenge({"token": verified["token"]})["is_valid"] is True
+
+
+def test_housekeeping_drops_only_what_can_no_longer_be_used(acme):
+    from actions.models import ConsumedToken
+    from actions.tasks import expired_purge
+
+    token = acme.track("alice", scope="add:authenticators")["token"]
+    acme.device("one").bind(token=token)
+    fresh = acme.device_client().challenge(token=acme.track("alice")["token"])["challengeId"]
+    stale = acme.device_client().challenge(token=acme.track("alice")["token"])["challengeId"]
+    Challenge.objects.filter(pk=stale).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ConsumedToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired_purge.delay()
+    assert list(Challenge.objects.values_list("pk", flat=True)) == [fresh]
+    assert not ConsumedToken.objects.exists()

@@ -1,0 +1,1 @@
+"""Benchmarks of Recognize against gunicorn, PostgreSQL and Redis (`make bench`)."""

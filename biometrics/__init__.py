@@ -1,0 +1,1 @@
+"""Face pipeline on the server, protected templates, enrollment, matching, evaluation."""

@@ -1,0 +1,54 @@
+"""Input and output shapes of the face API."""
+
+from rest_framework import serializers
+
+from biometrics import conf
+from recognize_project.api import InputSerializer
+
+_IMAGE_CHARS = conf.BIOMETRICS_MAX_IMAGE_BYTES * 4 // 3 + 8
+
+
+class _DeviceProofInput(InputSerializer):
+    challengeId = serializers.CharField(max_length=64)
+    publicKey = serializers.CharField(max_length=1024)
+    signature = serializers.CharField(max_length=256)
+    image = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=_IMAGE_CHARS,
+        help_text="Upload mode: the photo (JPEG/PNG/WebP), base64.",
+    )
+    seed = serializers.CharField(
+        required=False, max_length=64, help_text="Upload mode: the 32-byte template seed, base64."
+    )
+
+
+class FaceEnrollInput(_DeviceProofInput):
+    protectedTemplate = serializers.CharField(
+        required=False,
+        max_length=1024,
+        help_text="On-device mode: the protected template, base64 little-endian float32[128].",
+    )
+
+
+class FaceAuthenticateInput(_DeviceProofInput):
+    protectedProbe = serializers.CharField(
+        required=False,
+        max_length=1024,
+        help_text="On-device mode: the protected probe, base64 little-endian float32[128].",
+    )
+
+
+class FaceJobOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["PENDING", "SUCCEEDED"])
+    jobId = serializers.UUIDField()
+    userId = serializers.CharField(required=False)
+    userAuthenticatorId = serializers.UUIDField(required=False)
+    verificationMethod = serializers.CharField(required=False)
+    state = serializers.CharField(required=False)
+    token = serializers.CharField(required=False)
+    idempotencyKey = serializers.UUIDField(required=False)
+
+
+class FaceDeenrollOutput(serializers.Serializer):
+    removedAuthenticatorId = serializers.UUIDField()

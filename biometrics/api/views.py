@@ -1,0 +1,142 @@
+"""Face enroll / authenticate / de-enroll for apps, under ``/v1/client/face/``."""
+
+import base64
+import binascii
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import IsAuthenticated
+from actions.authentication import ActionTokenAuthentication
+from actions.tokens import token_issue
+from biometrics import conf, services
+from biometrics.api.serializers import (
+    FaceAuthenticateInput,
+    FaceDeenrollOutput,
+    FaceEnrollInput,
+    FaceJobOutput,
+)
+from biometrics.models import FaceJob, JobKind, JobStatus
+from recognize_project.api import parse
+from recognize_project.errors import ApplicationError
+from recognize_project.ratelimit import ClientRateThrottle
+
+_FAILURE_STATUS = {
+    "face_mismatch": 401,
+    "token_used": 401,
+    "authenticator_locked": 429,
+    "face_already_enrolled": 409,
+    "action_not_pending": 409,
+    "face_processing_failed": 503,
+}
+
+
+def _image(data: dict) -> bytes | None:
+    if "image" not in data:
+        return None
+    try:
+        return base64.b64decode(data["image"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ApplicationError("not_an_image", "image must be base64.") from None
+
+
+def job_response(job: FaceJob) -> Response:
+    """The answer for a job: pending (202), its result, or its failure as an API error."""
+    if job.status == JobStatus.PENDING:
+        return Response({"status": job.status, "jobId": str(job.id)}, status=202)
+    if job.status == JobStatus.FAILED:
+        raise ApplicationError(
+            job.error_code, job.error_message, status=_FAILURE_STATUS.get(job.error_code, 400)
+        )
+    body = {"status": job.status, "jobId": str(job.id), "userId": job.user.external_id}
+    if job.kind == JobKind.ENROLL:
+        body.update(userAuthenticatorId=str(job.authenticator_id), verificationMethod="FACE")
+    else:
+        action = job.action
+        action.refresh_from_db()  # the worker changed it
+        body.update(
+            state=action.state,
+            token=token_issue(action=action),
+            idempotencyKey=str(action.idempotency_key),
+            userAuthenticatorId=str(job.authenticator_id),
+        )
+    return Response(body)
+
+
+class FaceAPIView(APIView):
+    authentication_classes = [ActionTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
+    max_body_bytes = conf.BIOMETRICS_MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
+
+
+class FaceEnrollView(FaceAPIView):
+    @extend_schema(
+        request=FaceEnrollInput,
+        responses={200: FaceJobOutput, 202: FaceJobOutput},
+        operation_id="face_enroll",
+    )
+    def post(self, request):
+        data = parse(FaceEnrollInput, request.data)
+        submission = services.submission_parse(
+            vector=data.get("protectedTemplate"),
+            image=_image(data),
+            seed=data.get("seed"),
+            vector_field="protectedTemplate",
+        )
+        job = services.face_enroll_start(
+            tenant=request.auth.tenant,
+            token=request.auth.token,
+            challenge_id=data["challengeId"],
+            public_key=data["publicKey"],
+            signature=data["signature"],
+            submission=submission,
+        )
+        return job_response(services.face_job_wait(job=job))
+
+
+class FaceAuthenticateView(FaceAPIView):
+    @extend_schema(
+        request=FaceAuthenticateInput,
+        responses={200: FaceJobOutput, 202: FaceJobOutput},
+        operation_id="face_authenticate",
+    )
+    def post(self, request):
+        data = parse(FaceAuthenticateInput, request.data)
+        submission = services.submission_parse(
+            vector=data.get("protectedProbe"),
+            image=_image(data),
+            seed=data.get("seed"),
+            vector_field="protectedProbe",
+        )
+        job = services.face_authenticate_start(
+            tenant=request.auth.tenant,
+            token=request.auth.token,
+            challenge_id=data["challengeId"],
+            public_key=data["publicKey"],
+            signature=data["signature"],
+            submission=submission,
+        )
+        return job_response(services.face_job_wait(job=job))
+
+
+class FaceJobView(FaceAPIView):
+    @extend_schema(responses={200: FaceJobOutput, 202: FaceJobOutput}, operation_id="face_job")
+    def get(self, request, job_id):
+        token = request.auth.token
+        job = (
+            FaceJob.objects.select_related("user", "action")
+            .filter(pk=job_id, tenant=request.auth.tenant, user__external_id=token.user_id)
+            .first()
+        )
+        if job is None:
+            raise ApplicationError("job_not_found", "No such face job.", status=404)
+        return job_response(services.face_job_wait(job=job, timeout=0))
+
+
+class FaceDeenrollView(FaceAPIView):
+    @extend_schema(request=None, responses=FaceDeenrollOutput, operation_id="face_deenroll")
+    def post(self, request):
+        removed = services.face_deenroll(tenant=request.auth.tenant, token=request.auth.token)
+        return Response({"removedAuthenticatorId": removed})

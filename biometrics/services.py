@@ -1,0 +1,330 @@
+"""Face enrollment, authentication and de-enrollment.
+
+Every face operation is split the same way: the web process checks the token and the device's
+signature and records a ``FaceJob``; a Celery task does the face work (decode and embed an
+uploaded image, compare templates) and decides; the API waits a bounded time for the job.
+Face data reaches the worker only inside the encrypted task message and is never stored,
+logged or returned — only the sealed protected template is kept.
+"""
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import EndUser, Tenant
+from actions import selectors as action_selectors
+from actions.models import Action, ActionState, ConsumedToken
+from actions.services import (
+    ADD_AUTHENTICATORS,
+    action_complete,
+    attempt_failure,
+    challenge_action,
+    device_proof_check,
+    raise_if_locked,
+    token_consume,
+    token_user,
+)
+from actions.tokens import ActionToken
+from biometrics import conf, templates
+from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
+from biometrics.transport import payload_open, payload_seal
+from devices.models import Authenticator, VerificationMethod
+from recognize_project.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FaceSubmission:
+    """What a device sent: a protected vector computed on the device, or an image and seed."""
+
+    vector: np.ndarray | None = None
+    image: bytes | None = None
+    seed: bytes | None = None
+
+    def content(self) -> bytes:
+        """The bytes the device's signature covers."""
+        if self.vector is not None:
+            return np.asarray(self.vector, dtype="<f4").tobytes()
+        return self.image + self.seed
+
+    def fields(self) -> dict[str, bytes]:
+        """The task payload fields."""
+        if self.vector is not None:
+            return {"vector": self.content()}
+        return {"image": self.image, "seed": self.seed}
+
+
+def submission_parse(
+    *, vector: str | None, image: bytes | None, seed: str | None, vector_field: str
+) -> FaceSubmission:
+    """Check that exactly one kind of face data was sent, and that it is well formed."""
+    if (vector is None) == (image is None):
+        raise ApplicationError(
+            "invalid_request", f"Send either {vector_field} (on-device mode) or image."
+        )
+    if vector is not None:
+        return FaceSubmission(vector=templates.template_parse(vector, vector_field))
+    if seed is None:
+        raise ApplicationError("invalid_request", "An image needs its template seed.")
+    if len(image) > conf.BIOMETRICS_MAX_IMAGE_BYTES:
+        raise ApplicationError(
+            "image_too_large",
+            f"The image is larger than {conf.BIOMETRICS_MAX_IMAGE_BYTES} bytes.",
+            status=413,
+        )
+    return FaceSubmission(image=image, seed=templates.seed_parse(seed))
+
+
+def face_authenticator_get(*, user: EndUser) -> Authenticator | None:
+    """The user's FACE authenticator, if they enrolled a face."""
+    return Authenticator.objects.filter(
+        user=user, verification_method=VerificationMethod.FACE
+    ).first()
+
+
+def _enqueue(job: FaceJob, submission: FaceSubmission) -> None:
+    from biometrics.tasks import face_job_run
+
+    payload = payload_seal(job.id, submission.fields())
+    transaction.on_commit(lambda: face_job_run.delay(str(job.id), payload))
+
+
+def face_enroll_start(
+    *,
+    tenant: Tenant,
+    token: ActionToken,
+    challenge_id: str,
+    public_key: str,
+    signature: str,
+    submission: FaceSubmission,
+) -> FaceJob:
+    """Start enrolling the token user's face, proven by their bound device's key."""
+    user = token_user(tenant=tenant, token=token, scope=ADD_AUTHENTICATORS)
+    if ConsumedToken.objects.filter(pk=token.jti).exists():
+        raise ApplicationError("token_used", "The token was already used.", status=401)
+    with transaction.atomic():
+        proof = device_proof_check(
+            tenant=tenant,
+            challenge_id=challenge_id,
+            public_key=public_key,
+            signature=signature,
+            content=submission.content(),
+        )
+        if proof.failure is None:
+            if proof.authenticator.user_id != user.pk:
+                raise ApplicationError(
+                    "token_mismatch", "The device is another user's.", status=403
+                )
+            if face_authenticator_get(user=user) is not None:
+                raise _already_enrolled()
+            job = FaceJob.objects.create(
+                tenant=tenant,
+                user=user,
+                kind=JobKind.ENROLL,
+                device=proof.authenticator.device,
+                token_jti=token.jti,
+                token_expires_at=token.expires_at,
+            )
+            _enqueue(job, submission)
+    if proof.failure is not None:
+        raise proof.failure
+    return job
+
+
+def face_authenticate_start(
+    *,
+    tenant: Tenant,
+    token: ActionToken,
+    challenge_id: str,
+    public_key: str,
+    signature: str,
+    submission: FaceSubmission,
+) -> FaceJob:
+    """Start matching a fresh probe against the user's face for the token's action."""
+    action = action_selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
+    if action is None:
+        raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
+    face = face_authenticator_get(user=action.user)
+    if face is None:
+        raise ApplicationError("face_not_enrolled", "This user has not enrolled a face.")
+    raise_if_locked(face)
+    with transaction.atomic():
+        proof = device_proof_check(
+            tenant=tenant,
+            challenge_id=challenge_id,
+            public_key=public_key,
+            signature=signature,
+            content=submission.content(),
+        )
+        if proof.failure is None:
+            challenge_action(challenge=proof.challenge, token=token, user=proof.authenticator.user)
+            job = FaceJob.objects.create(
+                tenant=tenant,
+                user=action.user,
+                kind=JobKind.MATCH,
+                action=action,
+                device=proof.authenticator.device,
+                authenticator=face,
+            )
+            _enqueue(job, submission)
+    if proof.failure is not None:
+        raise proof.failure
+    return job
+
+
+def face_job_wait(*, job: FaceJob, timeout: float | None = None) -> FaceJob:
+    """``job`` reloaded once a worker finished it, or still pending after ``timeout`` seconds."""
+    deadline = time.monotonic() + (
+        conf.BIOMETRICS_RESULT_WAIT_SECONDS if timeout is None else timeout
+    )
+    pause = 0.005
+    while True:
+        job.refresh_from_db(
+            fields=["status", "error_code", "error_message", "authenticator", "finished_at"]
+        )
+        if job.status != JobStatus.PENDING or time.monotonic() >= deadline:
+            return job
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def face_job_run(*, job_id: uuid.UUID, payload: str) -> None:
+    """Do a job's face work and record the outcome (runs in a worker)."""
+    job = FaceJob.objects.select_related("tenant", "user").filter(pk=job_id).first()
+    if job is None or job.status != JobStatus.PENDING:
+        return
+    try:
+        fields = payload_open(job.id, payload)
+        vector = _vector(job, fields)
+        with transaction.atomic():
+            if job.kind == JobKind.ENROLL:
+                source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
+                _enroll(job, vector, source)
+            else:
+                _match(job, vector)
+    except ApplicationError as error:
+        _finish(job, JobStatus.FAILED, error.code, error.message)
+    except Exception as error:  # never log the payload or anything derived from it
+        logger.error("face job %s failed: %s", job.id, type(error).__name__)
+        _finish(
+            job,
+            JobStatus.FAILED,
+            "face_processing_failed",
+            "The face could not be processed; try again.",
+        )
+
+
+def _vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
+    """The protected vector of a job: sent by the device, or computed here from the image."""
+    if "vector" in fields:
+        return np.frombuffer(fields["vector"], dtype="<f4").astype(np.float32)
+    from recognize_sdk.face import FaceError, analyze_face
+    from recognize_sdk.face.protect import protect
+
+    liveness = "ENFORCE" if job.tenant.liveness_level == "PASSIVE" else "OFF"
+    try:
+        result = analyze_face(fields["image"], liveness=liveness)
+    except FaceError as error:
+        raise ApplicationError(error.code, error.message) from None
+    return protect(result.embedding, fields["seed"])
+
+
+def _enroll(job: FaceJob, vector: np.ndarray, source: str) -> None:
+    token_consume(jti=job.token_jti, expires_at=job.token_expires_at)
+    if face_authenticator_get(user=job.user) is not None:
+        raise _already_enrolled()
+    authenticator = Authenticator.objects.create(
+        tenant=job.tenant,
+        user=job.user,
+        verification_method=VerificationMethod.FACE,
+        device=job.device,
+    )
+    template = FaceTemplate(
+        tenant=job.tenant,
+        user=job.user,
+        authenticator=authenticator,
+        source=source,
+    )
+    templates.template_seal(template, vector)
+    template.save()
+    job.authenticator = authenticator
+    _finish(job, JobStatus.SUCCEEDED)
+
+
+def _match(job: FaceJob, probe: np.ndarray) -> None:
+    face = (
+        Authenticator.objects.select_for_update(of=("self",))
+        .select_related("tenant", "face_template__tenant")
+        .filter(pk=job.authenticator_id)
+        .first()
+    )
+    if face is None:
+        raise ApplicationError("face_not_enrolled", "The face was removed meanwhile.")
+    raise_if_locked(face)
+    stored = templates.template_open(face.face_template)
+    score = float(np.dot(stored, probe))  # both unit vectors: the cosine similarity
+    threshold = job.tenant.face_match_threshold
+    if score < (conf.BIOMETRICS_MATCH_THRESHOLD if threshold is None else threshold):
+        face.throttle_increment(
+            threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
+        )
+        failure = attempt_failure(face, "face_mismatch", "The face does not match")
+        _finish(job, JobStatus.FAILED, failure.code, failure.message)
+        return
+    action = Action.objects.select_for_update().get(pk=job.action_id)
+    if action.state != ActionState.CHALLENGE_REQUIRED:
+        raise ApplicationError("action_not_pending", f"The action is {action.state}.", status=409)
+    action_complete(action=action, authenticator=face)
+    _finish(job, JobStatus.SUCCEEDED)
+
+
+def _finish(job: FaceJob, status: str, code: str = "", message: str = "") -> None:
+    job.status = status
+    job.error_code = code
+    job.error_message = message[:300]
+    job.finished_at = timezone.now()
+    job.save(
+        update_fields=["status", "error_code", "error_message", "authenticator", "finished_at"]
+    )
+
+
+def _already_enrolled() -> ApplicationError:
+    return ApplicationError(
+        "face_already_enrolled", "A face is already enrolled; de-enroll it first.", status=409
+    )
+
+
+def face_deenroll(*, tenant: Tenant, token: ActionToken) -> str:
+    """Delete the user's face after a recent successful face authentication (token's action).
+
+    Returns the id of the removed authenticator.
+    """
+    action = action_selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
+    window = timedelta(seconds=conf.BIOMETRICS_DEENROLL_WINDOW_SECONDS)
+    if (
+        action is None
+        or action.state != ActionState.CHALLENGE_SUCCEEDED
+        or action.verification_method != VerificationMethod.FACE
+        or action.state_updated_at < timezone.now() - window
+    ):
+        raise ApplicationError(
+            "face_authentication_required",
+            "De-enrolling needs the token of a face authentication from the last "
+            f"{conf.BIOMETRICS_DEENROLL_WINDOW_SECONDS // 60} minutes.",
+            status=403,
+        )
+    with transaction.atomic():
+        token_consume(jti=token.jti, expires_at=token.expires_at)
+        face = face_authenticator_get(user=action.user)
+        if face is None:
+            raise ApplicationError("face_not_enrolled", "No face is enrolled.", status=404)
+        removed = str(face.pk)
+        face.delete()
+    return removed

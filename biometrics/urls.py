@@ -1,0 +1,16 @@
+"""Client API routes of biometrics."""
+
+from django.urls import path
+
+from biometrics.api import views
+
+urlpatterns = [
+    path("v1/client/face/enroll", views.FaceEnrollView.as_view(), name="face-enroll"),
+    path(
+        "v1/client/face/authenticate",
+        views.FaceAuthenticateView.as_view(),
+        name="face-authenticate",
+    ),
+    path("v1/client/face/jobs/<uuid:job_id>", views.FaceJobView.as_view(), name="face-job"),
+    path("v1/client/face/deenroll", views.FaceDeenrollView.as_view(), name="face-deenroll"),
+]

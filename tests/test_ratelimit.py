@@ -1,0 +1,30 @@
+"""Client API rate limit per tenant and address, counted in the shared cache."""
+
+import pytest
+from django.core.cache import cache
+
+from recognize_sdk import RecognizeError
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_client_requests_beyond_the_limit_get_429(acme, globex, settings):
+    settings.RECOGNIZE_CLIENT_RATE_PER_MINUTE = 3
+    client = acme.device_client()
+    for _ in range(3):
+        client.challenge(action="signIn")
+    with pytest.raises(RecognizeError) as error:
+        client.challenge(action="signIn")
+    assert (error.value.status, error.value.code) == (429, "rate_limited")
+    globex.device_client().challenge(action="signIn")  # other tenants keep their own budget
+
+
+def test_server_api_is_not_limited_by_the_client_budget(acme, settings):
+    settings.RECOGNIZE_CLIENT_RATE_PER_MINUTE = 1
+    for _ in range(3):
+        acme.track("alice")
