@@ -31,10 +31,13 @@ test: $(INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	scripts/test.sh
 
-## bench: gunicorn + PostgreSQL + Redis, whole in-app flow; writes docs/benchmarks.md
+## bench: gunicorn + PostgreSQL + Redis (+ a Celery worker): in-app flow and face numbers;
+## writes docs/benchmarks.md
 bench: $(INSTALLED)
 	scripts/services.sh ensure
+	$(BIN)/python manage.py fetch_models
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.face
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

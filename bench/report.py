@@ -392,8 +392,8 @@ def render(report: Report) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def splice(existing: str, section: str) -> str:
-    """Replace (or add) the ``## In-app flow`` section; keep every other section."""
+def splice(existing: str, section: str, title: str = SECTION) -> str:
+    """Replace (or add) the section headed ``title``; keep every other section."""
     if not existing.strip():
         existing = "# Benchmarks\n\n"
     preamble: list[str] = []
@@ -408,14 +408,14 @@ def splice(existing: str, section: str) -> str:
             sections[-1][1].append(line)
         else:
             preamble.append(line)
-    if not any(title == METHOD for title, _ in sections):
+    if not any(name == METHOD for name, _ in sections):
         sections.insert(0, (METHOD, DEFAULT_METHOD.rstrip().splitlines()))
     new_lines = section.rstrip().splitlines()
-    if any(title == SECTION for title, _ in sections):
-        sections = [(t, new_lines if t == SECTION else body) for t, body in sections]
+    if any(name == title for name, _ in sections):
+        sections = [(name, new_lines if name == title else body) for name, body in sections]
     else:
-        index = next(i for i, (t, _) in enumerate(sections) if t == METHOD) + 1
-        sections.insert(index, (SECTION, new_lines))
+        index = next(i for i, (name, _) in enumerate(sections) if name == METHOD) + 1
+        sections.insert(index, (title, new_lines))
     blocks = ["\n".join(preamble).rstrip()]
     blocks += ["\n".join(body).rstrip() for _, body in sections]
     return "\n\n".join(block for block in blocks if block) + "\n"

@@ -84,8 +84,10 @@ def roc_plot_png(evaluation: Evaluation, path, *, operating_threshold: float | N
         draw.line([(margin, y), (width - margin, y)], fill="#e3e6eb")
         draw.text((margin - 40, y - 6), f"{tick:.1f}", fill="#333")
     draw.rectangle([margin, margin, width - margin, height - margin], outline="#333")
-    curve = [point(f, n) for f, n in zip(evaluation.fmr, evaluation.fnmr, strict=True)]
-    draw.line(sorted(curve), fill="#2456d6", width=3)
+    # from the strictest threshold (nothing matches) to the laxest (everything matches)
+    curve = [point(f, n) for f, n in zip(evaluation.fmr, evaluation.fnmr, strict=True)][::-1]
+    draw.line(curve, fill="#2456d6", width=3)
+    draw.text((margin + 4, height - margin - 18), "FMR 0 drawn at 1e-4", fill="#666")
     if operating_threshold is not None:
         x, y = point(*evaluation.at_threshold(operating_threshold))
         draw.ellipse([x - 6, y - 6, x + 6, y + 6], outline="#d62424", width=3)

@@ -10,6 +10,7 @@ logged or returned — only the sealed protected template is kept.
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from actions import selectors as action_selectors
 from actions.models import Action, ActionState, ConsumedToken
 from actions.services import (
     ADD_AUTHENTICATORS,
+    DeviceProof,
     action_complete,
     attempt_failure,
     challenge_action,
@@ -96,6 +98,33 @@ def _enqueue(job: FaceJob, submission: FaceSubmission) -> None:
     transaction.on_commit(lambda: face_job_run.delay(str(job.id), payload))
 
 
+def _start_with_device_proof(
+    *,
+    tenant: Tenant,
+    challenge_id: str,
+    public_key: str,
+    signature: str,
+    submission: FaceSubmission,
+    create_job: Callable[[DeviceProof], FaceJob],
+) -> FaceJob:
+    """Check the device's signature over the challenge and the face data, then record the job
+    and enqueue it after commit; a bad signature is counted, committed, then raised."""
+    with transaction.atomic():
+        proof = device_proof_check(
+            tenant=tenant,
+            challenge_id=challenge_id,
+            public_key=public_key,
+            signature=signature,
+            content=submission.content(),
+        )
+        if proof.failure is None:
+            job = create_job(proof)
+            _enqueue(job, submission)
+    if proof.failure is not None:
+        raise proof.failure
+    return job
+
+
 def face_enroll_start(
     *,
     tenant: Tenant,
@@ -109,33 +138,29 @@ def face_enroll_start(
     user = token_user(tenant=tenant, token=token, scope=ADD_AUTHENTICATORS)
     if ConsumedToken.objects.filter(pk=token.jti).exists():
         raise ApplicationError("token_used", "The token was already used.", status=401)
-    with transaction.atomic():
-        proof = device_proof_check(
+
+    def create_job(proof: DeviceProof) -> FaceJob:
+        if proof.authenticator.user_id != user.pk:
+            raise ApplicationError("token_mismatch", "The device is another user's.", status=403)
+        if face_authenticator_get(user=user) is not None:
+            raise _already_enrolled()
+        return FaceJob.objects.create(
             tenant=tenant,
-            challenge_id=challenge_id,
-            public_key=public_key,
-            signature=signature,
-            content=submission.content(),
+            user=user,
+            kind=JobKind.ENROLL,
+            device=proof.authenticator.device,
+            token_jti=token.jti,
+            token_expires_at=token.expires_at,
         )
-        if proof.failure is None:
-            if proof.authenticator.user_id != user.pk:
-                raise ApplicationError(
-                    "token_mismatch", "The device is another user's.", status=403
-                )
-            if face_authenticator_get(user=user) is not None:
-                raise _already_enrolled()
-            job = FaceJob.objects.create(
-                tenant=tenant,
-                user=user,
-                kind=JobKind.ENROLL,
-                device=proof.authenticator.device,
-                token_jti=token.jti,
-                token_expires_at=token.expires_at,
-            )
-            _enqueue(job, submission)
-    if proof.failure is not None:
-        raise proof.failure
-    return job
+
+    return _start_with_device_proof(
+        tenant=tenant,
+        challenge_id=challenge_id,
+        public_key=public_key,
+        signature=signature,
+        submission=submission,
+        create_job=create_job,
+    )
 
 
 def face_authenticate_start(
@@ -155,28 +180,26 @@ def face_authenticate_start(
     if face is None:
         raise ApplicationError("face_not_enrolled", "This user has not enrolled a face.")
     raise_if_locked(face)
-    with transaction.atomic():
-        proof = device_proof_check(
+
+    def create_job(proof: DeviceProof) -> FaceJob:
+        challenge_action(challenge=proof.challenge, token=token, user=proof.authenticator.user)
+        return FaceJob.objects.create(
             tenant=tenant,
-            challenge_id=challenge_id,
-            public_key=public_key,
-            signature=signature,
-            content=submission.content(),
+            user=action.user,
+            kind=JobKind.MATCH,
+            action=action,
+            device=proof.authenticator.device,
+            authenticator=face,
         )
-        if proof.failure is None:
-            challenge_action(challenge=proof.challenge, token=token, user=proof.authenticator.user)
-            job = FaceJob.objects.create(
-                tenant=tenant,
-                user=action.user,
-                kind=JobKind.MATCH,
-                action=action,
-                device=proof.authenticator.device,
-                authenticator=face,
-            )
-            _enqueue(job, submission)
-    if proof.failure is not None:
-        raise proof.failure
-    return job
+
+    return _start_with_device_proof(
+        tenant=tenant,
+        challenge_id=challenge_id,
+        public_key=public_key,
+        signature=signature,
+        submission=submission,
+        create_job=create_job,
+    )
 
 
 def face_job_wait(*, job: FaceJob, timeout: float | None = None) -> FaceJob:

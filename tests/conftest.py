@@ -35,9 +35,14 @@ def _celery_mode(request):
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Operator passwords are hashed with PBKDF2 in production; tests need no such cost."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request):
+    """Operator passwords are hashed with PBKDF2 in production; tests need no such cost.
+
+    Skipped when pytest-django is off (the pure-Python suites run with ``-p no:django``).
+    """
+    if request.config.pluginmanager.hasplugin("django"):
+        settings = request.getfixturevalue("settings")
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

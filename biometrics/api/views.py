@@ -3,7 +3,7 @@
 import base64
 import binascii
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -71,54 +71,54 @@ class FaceAPIView(APIView):
     max_body_bytes = conf.BIOMETRICS_MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
 
 
-class FaceEnrollView(FaceAPIView):
-    @extend_schema(
+class FaceSubmitView(FaceAPIView):
+    """Enroll or authenticate: parse the device's proof and face data, start, wait, answer."""
+
+    input_class: type = FaceEnrollInput
+    vector_field = "protectedTemplate"
+    start = staticmethod(services.face_enroll_start)
+
+    def post(self, request):
+        data = parse(self.input_class, request.data)
+        submission = services.submission_parse(
+            vector=data.get(self.vector_field),
+            image=_image(data),
+            seed=data.get("seed"),
+            vector_field=self.vector_field,
+        )
+        job = self.start(
+            tenant=request.auth.tenant,
+            token=request.auth.token,
+            challenge_id=data["challengeId"],
+            public_key=data["publicKey"],
+            signature=data["signature"],
+            submission=submission,
+        )
+        return job_response(services.face_job_wait(job=job))
+
+
+@extend_schema_view(
+    post=extend_schema(
         request=FaceEnrollInput,
         responses={200: FaceJobOutput, 202: FaceJobOutput},
         operation_id="face_enroll",
     )
-    def post(self, request):
-        data = parse(FaceEnrollInput, request.data)
-        submission = services.submission_parse(
-            vector=data.get("protectedTemplate"),
-            image=_image(data),
-            seed=data.get("seed"),
-            vector_field="protectedTemplate",
-        )
-        job = services.face_enroll_start(
-            tenant=request.auth.tenant,
-            token=request.auth.token,
-            challenge_id=data["challengeId"],
-            public_key=data["publicKey"],
-            signature=data["signature"],
-            submission=submission,
-        )
-        return job_response(services.face_job_wait(job=job))
+)
+class FaceEnrollView(FaceSubmitView):
+    pass
 
 
-class FaceAuthenticateView(FaceAPIView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         request=FaceAuthenticateInput,
         responses={200: FaceJobOutput, 202: FaceJobOutput},
         operation_id="face_authenticate",
     )
-    def post(self, request):
-        data = parse(FaceAuthenticateInput, request.data)
-        submission = services.submission_parse(
-            vector=data.get("protectedProbe"),
-            image=_image(data),
-            seed=data.get("seed"),
-            vector_field="protectedProbe",
-        )
-        job = services.face_authenticate_start(
-            tenant=request.auth.tenant,
-            token=request.auth.token,
-            challenge_id=data["challengeId"],
-            public_key=data["publicKey"],
-            signature=data["signature"],
-            submission=submission,
-        )
-        return job_response(services.face_job_wait(job=job))
+)
+class FaceAuthenticateView(FaceSubmitView):
+    input_class = FaceAuthenticateInput
+    vector_field = "protectedProbe"
+    start = staticmethod(services.face_authenticate_start)
 
 
 class FaceJobView(FaceAPIView):

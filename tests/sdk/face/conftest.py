@@ -56,11 +56,6 @@ def synthetic_image(name: str, size: int) -> np.ndarray:
     raise ValueError(f"unknown synthetic image {name!r}")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing() -> None:
-    """No Django here: replaces the project-wide fixture that needs pytest-django's settings."""
-
-
 @pytest.fixture(scope="session")
 def tfjs_reference() -> dict:
     """Outputs of the real TF.js models on the synthetic images (see tools/face_reference)."""
