@@ -286,3 +286,36 @@ def test_upload_accepts_other_formats_and_modes(acme_committed, mode, fmt):
     token = acme_committed.track("bob", "enroll", scope="add:authenticators")["token"]
     result = face.enroll(token=token, image=_variant(ALICE, mode, fmt), upload=True)
     assert result["status"] == "SUCCEEDED"
+
+
+def test_passive_liveness_is_enforced_in_upload_mode(acme_committed, monkeypatch):
+    import recognize_sdk.face.liveness as liveness
+
+    acme_committed.tenant.liveness_level = "PASSIVE"
+    acme_committed.tenant.save()
+    face = FaceDevice(acme_committed.bound_device("bob"))
+    token = acme_committed.track("bob", "enroll", scope="add:authenticators")["token"]
+    real = liveness.liveness_score
+    monkeypatch.setattr(liveness, "liveness_score", lambda chip: 0.01)  # looks like a spoof
+    with pytest.raises(RecognizeError) as error:
+        face.enroll(token=token, image=face_photo(ALICE), upload=True)
+    assert (error.value.status, error.value.code) == (400, "liveness_failed")
+    monkeypatch.setattr(liveness, "liveness_score", real)  # the real model passes a real photo
+    assert face.enroll(token=token, image=face_photo(ALICE), upload=True)["status"] == "SUCCEEDED"
+
+
+def test_a_worker_failure_logs_nothing_about_the_face(acme_committed, monkeypatch, caplog):
+    import recognize_sdk.face
+
+    def broken(data, **kwargs):
+        raise ValueError(f"embedding {data[:8]!r} SECRET-VALUES")
+
+    monkeypatch.setattr(recognize_sdk.face, "analyze_face", broken)
+    face = FaceDevice(acme_committed.bound_device("bob"))
+    token = acme_committed.track("bob", "enroll", scope="add:authenticators")["token"]
+    with pytest.raises(RecognizeError) as error:
+        face.enroll(token=token, image=face_photo(ALICE), upload=True)
+    assert (error.value.status, error.value.code) == (503, "face_processing_failed")
+    assert "SECRET" not in caplog.text
+    assert "SECRET" not in error.value.description
+    assert "ValueError" in caplog.text
