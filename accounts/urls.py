@@ -2,8 +2,13 @@
 
 from django.urls import path
 
-from accounts.api import views
+from accounts.api import recovery, views
 
 urlpatterns = [
     path("v1/users/<str:user_id>", views.UserDetailView.as_view(), name="user-detail"),
+    path(
+        "v1/users/<str:user_id>/recovery",
+        recovery.RecoveryStartView.as_view(),
+        name="recovery-start",
+    ),
 ]

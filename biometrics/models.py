@@ -38,6 +38,7 @@ class FaceTemplate(models.Model):
 class JobKind(models.TextChoices):
     ENROLL = "ENROLL"
     MATCH = "MATCH"
+    RECOVER = "RECOVER"
 
 
 class JobStatus(models.TextChoices):

@@ -92,9 +92,14 @@ def face_authenticator_get(*, user: EndUser) -> Authenticator | None:
 
 
 def _enqueue(job: FaceJob, submission: FaceSubmission) -> None:
+    face_job_enqueue(job=job, fields=submission.fields())
+
+
+def face_job_enqueue(*, job: FaceJob, fields: dict[str, bytes]) -> None:
+    """Hand ``job`` to a worker after commit, its face data encrypted in the task message."""
     from biometrics.tasks import face_job_run
 
-    payload = payload_seal(job.id, submission.fields())
+    payload = payload_seal(job.id, fields)
     transaction.on_commit(lambda: face_job_run.delay(str(job.id), payload))
 
 
@@ -225,6 +230,11 @@ def face_job_run(*, job_id: uuid.UUID, payload: str) -> None:
         return
     try:
         fields = payload_open(job.id, payload)
+        if job.kind == JobKind.RECOVER:
+            from biometrics.recovery import recovery_job_run
+
+            recovery_job_run(job=job, fields=fields)
+            return
         vector = _vector(job, fields)
         with transaction.atomic():
             if job.kind == JobKind.ENROLL:
@@ -233,10 +243,10 @@ def face_job_run(*, job_id: uuid.UUID, payload: str) -> None:
             else:
                 _match(job, vector)
     except ApplicationError as error:
-        _finish(job, JobStatus.FAILED, error.code, error.message)
+        face_job_finish(job, JobStatus.FAILED, error.code, error.message)
     except Exception as error:  # never log the payload or anything derived from it
         logger.error("face job %s failed: %s", job.id, type(error).__name__)
-        _finish(
+        face_job_finish(
             job,
             JobStatus.FAILED,
             "face_processing_failed",
@@ -248,15 +258,28 @@ def _vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
     """The protected vector of a job: sent by the device, or computed here from the image."""
     if "vector" in fields:
         return np.frombuffer(fields["vector"], dtype="<f4").astype(np.float32)
-    from recognize_sdk.face import FaceError, analyze_face
     from recognize_sdk.face.protect import protect
 
-    liveness = "ENFORCE" if job.tenant.liveness_level == "PASSIVE" else "OFF"
+    return protect(face_embedding(tenant=job.tenant, image=fields["image"]), fields["seed"])
+
+
+def face_embedding(*, tenant: Tenant, image: bytes) -> np.ndarray:
+    """The raw embedding of the one face in ``image`` (worker memory only), with the tenant's
+    liveness level; an unusable image raises ``ApplicationError`` with the pipeline's code."""
+    from recognize_sdk.face import FaceError, analyze_face
+
+    liveness = "ENFORCE" if tenant.liveness_level == "PASSIVE" else "OFF"
     try:
-        result = analyze_face(fields["image"], liveness=liveness)
+        return analyze_face(image, liveness=liveness).embedding
     except FaceError as error:
         raise ApplicationError(error.code, error.message) from None
-    return protect(result.embedding, fields["seed"])
+
+
+def faces_match(*, tenant: Tenant, stored: np.ndarray, probe: np.ndarray) -> bool:
+    """Whether two protected templates (same seed) match at the tenant's threshold."""
+    score = float(np.dot(stored, probe))  # both unit vectors: the cosine similarity
+    threshold = tenant.face_match_threshold
+    return score >= (conf.BIOMETRICS_MATCH_THRESHOLD if threshold is None else threshold)
 
 
 def _enroll(job: FaceJob, vector: np.ndarray, source: str) -> None:
@@ -278,7 +301,7 @@ def _enroll(job: FaceJob, vector: np.ndarray, source: str) -> None:
     templates.template_seal(template, vector)
     template.save()
     job.authenticator = authenticator
-    _finish(job, JobStatus.SUCCEEDED)
+    face_job_finish(job, JobStatus.SUCCEEDED)
 
 
 def _match(job: FaceJob, probe: np.ndarray) -> None:
@@ -292,23 +315,22 @@ def _match(job: FaceJob, probe: np.ndarray) -> None:
         raise ApplicationError("face_not_enrolled", "The face was removed meanwhile.")
     raise_if_locked(face)
     stored = templates.template_open(face.face_template)
-    score = float(np.dot(stored, probe))  # both unit vectors: the cosine similarity
-    threshold = job.tenant.face_match_threshold
-    if score < (conf.BIOMETRICS_MATCH_THRESHOLD if threshold is None else threshold):
+    if not faces_match(tenant=job.tenant, stored=stored, probe=probe):
         face.throttle_increment(
             threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
         )
         failure = attempt_failure(face, "face_mismatch", "The face does not match")
-        _finish(job, JobStatus.FAILED, failure.code, failure.message)
+        face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
         return
     action = Action.objects.select_for_update().get(pk=job.action_id)
     if action.state != ActionState.CHALLENGE_REQUIRED:
         raise ApplicationError("action_not_pending", f"The action is {action.state}.", status=409)
     action_complete(action=action, authenticator=face)
-    _finish(job, JobStatus.SUCCEEDED)
+    face_job_finish(job, JobStatus.SUCCEEDED)
 
 
-def _finish(job: FaceJob, status: str, code: str = "", message: str = "") -> None:
+def face_job_finish(job: FaceJob, status: str, code: str = "", message: str = "") -> None:
+    """Record a job's outcome (and the authenticator it produced, if any)."""
     job.status = status
     job.error_code = code
     job.error_message = message[:300]

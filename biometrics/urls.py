@@ -13,4 +13,9 @@ urlpatterns = [
     ),
     path("v1/client/face/jobs/<uuid:job_id>", views.FaceJobView.as_view(), name="face-job"),
     path("v1/client/face/deenroll", views.FaceDeenrollView.as_view(), name="face-deenroll"),
+    path(
+        "v1/client/recovery/complete",
+        views.RecoveryCompleteView.as_view(),
+        name="recovery-complete",
+    ),
 ]

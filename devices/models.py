@@ -43,6 +43,11 @@ class Device(models.Model):
     public_key = models.TextField(blank=True, help_text="P-256 key, base64 SubjectPublicKeyInfo.")
     public_key_fingerprint = models.CharField(max_length=64, blank=True)
     user_authentication_required = models.BooleanField(default=False)
+    client_state_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="BACKUP / TEMPORARY: SHA-256 of the client state blob (the blob is not kept).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -60,6 +65,18 @@ class Device(models.Model):
         return f"{self.type} {self.name or self.id}"
 
 
+def _cascade_unless_face(collector, field, sub_objs, using) -> None:
+    """``on_delete`` of an authenticator's device: device-bound methods die with the device;
+    a FACE enrollment stays with the user (detached) so a backup client state can restore it
+    on a new device. De-enrollment or deleting the user removes it."""
+    faces = [a for a in sub_objs if a.verification_method == VerificationMethod.FACE]
+    others = [a for a in sub_objs if a.verification_method != VerificationMethod.FACE]
+    if faces:
+        collector.add_field_update(field, None, faces)
+    if others:
+        models.CASCADE(collector, field, others, using)
+
+
 class Authenticator(Throttled):
     """A verification method of a user; device-bound ones point to their Device."""
 
@@ -68,7 +85,11 @@ class Authenticator(Throttled):
     user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="authenticators")
     verification_method = models.CharField(max_length=32, choices=VerificationMethod.choices)
     device = models.ForeignKey(
-        Device, on_delete=models.CASCADE, null=True, blank=True, related_name="authenticators"
+        Device,
+        on_delete=_cascade_unless_face,
+        null=True,
+        blank=True,
+        related_name="authenticators",
     )
     email = models.EmailField(blank=True)
     phone_number = models.CharField(max_length=32, blank=True)

@@ -31,4 +31,9 @@ urlpatterns = [
         views.InAppRemoveView.as_view(),
         name="in-app-remove",
     ),
+    path(
+        "v1/client/client-states",
+        views.ClientStateCreateView.as_view(),
+        name="client-state-create",
+    ),
 ]

@@ -10,6 +10,7 @@ from recognize_sdk.client import RecognizeClient, RecognizeError
 from recognize_sdk.device import InAppDevice
 from recognize_sdk.face.errors import FaceError
 from recognize_sdk.face_device import FaceDevice
+from recognize_sdk.recovery import deep_link_parse, recover
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +52,20 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="send the photo to the server instead of analysing it here",
         )
+    client_state = commands.add_parser(
+        "client-state", help="get a client state of your face, for a later recovery"
+    )
+    client_state.add_argument("--token", required=True, help="a token with add:authenticators")
+    client_state.add_argument("--type", choices=["BACKUP", "TEMPORARY"], default="BACKUP")
+    recover = commands.add_parser(
+        "recover", help="on a new device: restore your account with a client state and a selfie"
+    )
+    given = recover.add_mutually_exclusive_group(required=True)
+    given.add_argument("--token", help="the recovery token")
+    given.add_argument("--link", help="the recognize://recover?... link (sets server and token)")
+    recover.add_argument("--client-state", required=True, help="the stored client state")
+    recover.add_argument("--image", type=Path, required=True, help="a selfie")
+    recover.add_argument("--name", default="Python device")
     deenroll = commands.add_parser("deenroll", help="delete your face (after authenticating)")
     deenroll.add_argument("--token", required=True, help="the token from 'authenticate'")
     commands.add_parser("remove", help="unbind this device and delete its key")
@@ -64,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.tenant:
         print("error: --tenant (or RECOGNIZE_TENANT_ID) is required", file=sys.stderr)
         return 2
+    if args.command == "recover" and args.link:
+        try:
+            args.server, args.token = deep_link_parse(args.link)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     device = InAppDevice(RecognizeClient(args.server, args.tenant), args.key_file)
     try:
         if args.command == "add":
@@ -73,6 +94,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in ("enroll", "authenticate"):
             face = getattr(FaceDevice(device), args.command)
             result = face(token=args.token, image=args.image.read_bytes(), upload=args.upload)
+        elif args.command == "client-state":
+            result = FaceDevice(device).create_client_state(token=args.token, type=args.type)
+            print(result["clientState"])
+            return 0
+        elif args.command == "recover":
+            result = recover(
+                device,
+                token=args.token,
+                client_state=args.client_state,
+                image=args.image.read_bytes(),
+                name=args.name,
+            )
         elif args.command == "deenroll":
             result = FaceDevice(device).deenroll(token=args.token)
         elif args.command == "remove":

@@ -85,3 +85,22 @@ class FaceDevice:
         key.binding.pop("faceSeed", None)
         key.save(self.device.key_path)
         return result
+
+    def create_client_state(self, *, token: str, type: str = "BACKUP") -> dict:
+        """Ask for a client state of the enrolled face (token with ``add:authenticators``).
+
+        Sends this device's seed, signed with its key, so a new device can later restore the
+        face. Returns ``{deviceId, clientState, type, expiresAt?}``; the app hands
+        ``clientState`` to its backend (BACKUP) or keeps it for the current flow (TEMPORARY).
+        """
+        seed = self._seed(create=False)
+        key = self.device.key()
+        challenge_id = self.device.client.challenge(token=token)["challengeId"]
+        body = {
+            "type": type,
+            "seed": _b64(seed),
+            "challengeId": challenge_id,
+            "publicKey": key.public_key,
+            "signature": key.sign(proof_message(challenge_id, seed)),
+        }
+        return self.device.client.request("POST", "/v1/client/client-states", body, token)

@@ -52,3 +52,25 @@ class FaceJobOutput(serializers.Serializer):
 
 class FaceDeenrollOutput(serializers.Serializer):
     removedAuthenticatorId = serializers.UUIDField()
+
+
+class RecoveryCompleteInput(InputSerializer):
+    clientState = serializers.CharField(max_length=2048, help_text="The stored client state.")
+    image = serializers.CharField(
+        max_length=_IMAGE_CHARS, help_text="A fresh selfie (JPEG/PNG/WebP), base64."
+    )
+    newSeed = serializers.CharField(
+        max_length=64, help_text="The new device's 32-byte template seed, base64."
+    )
+    publicKey = serializers.CharField(max_length=1024, help_text="The new device's P-256 key.")
+    signature = serializers.CharField(
+        max_length=256,
+        help_text="By the new key over proof_message(challengeId, image bytes + newSeed bytes).",
+    )
+    challengeId = serializers.CharField(max_length=64)
+    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+
+class RecoveryJobOutput(FaceJobOutput):
+    deviceId = serializers.UUIDField(required=False, help_text="The new device, once bound.")

@@ -1,4 +1,5 @@
-"""Face enroll / authenticate / de-enroll for apps, under ``/v1/client/face/``."""
+"""Face enroll / authenticate / de-enroll for apps, under ``/v1/client/face/``, and recovery on
+a new device under ``/v1/client/recovery/``."""
 
 import base64
 import binascii
@@ -10,12 +11,14 @@ from rest_framework.views import APIView
 from accounts.authentication import IsAuthenticated
 from actions.authentication import ActionTokenAuthentication
 from actions.tokens import token_issue
-from biometrics import conf, services
+from biometrics import conf, recovery, services, templates
 from biometrics.api.serializers import (
     FaceAuthenticateInput,
     FaceDeenrollOutput,
     FaceEnrollInput,
     FaceJobOutput,
+    RecoveryCompleteInput,
+    RecoveryJobOutput,
 )
 from biometrics.models import FaceJob, JobKind, JobStatus
 from recognize_project.api import parse
@@ -29,6 +32,10 @@ _FAILURE_STATUS = {
     "face_already_enrolled": 409,
     "action_not_pending": 409,
     "face_processing_failed": 503,
+    "token_mismatch": 403,
+    "credential_exists": 409,
+    "client_state_revoked": 404,
+    "client_state_stale": 409,
 }
 
 
@@ -52,6 +59,17 @@ def job_response(job: FaceJob) -> Response:
     body = {"status": job.status, "jobId": str(job.id), "userId": job.user.external_id}
     if job.kind == JobKind.ENROLL:
         body.update(userAuthenticatorId=str(job.authenticator_id), verificationMethod="FACE")
+    elif job.kind == JobKind.RECOVER:
+        action = job.action
+        action.refresh_from_db()  # the worker completed it
+        body.update(
+            state=action.state,
+            token=token_issue(action=action),
+            idempotencyKey=str(action.idempotency_key),
+            userAuthenticatorId=str(job.authenticator_id),
+            deviceId=str(job.authenticator.device_id),
+            verificationMethod="FACE",
+        )
     else:
         action = job.action
         action.refresh_from_db()  # the worker changed it
@@ -140,3 +158,29 @@ class FaceDeenrollView(FaceAPIView):
     def post(self, request):
         removed = services.face_deenroll(tenant=request.auth.tenant, token=request.auth.token)
         return Response({"removedAuthenticatorId": removed})
+
+
+class RecoveryCompleteView(FaceAPIView):
+    """The new device restores the face from a client state and a selfie, and is bound."""
+
+    @extend_schema(
+        request=RecoveryCompleteInput,
+        responses={200: RecoveryJobOutput, 202: RecoveryJobOutput},
+        operation_id="recovery_complete",
+    )
+    def post(self, request):
+        data = parse(RecoveryCompleteInput, request.data)
+        submission = recovery.RecoverySubmission(
+            client_state=data["clientState"],
+            image=_image(data),
+            new_seed=templates.seed_parse(data["newSeed"]),
+            public_key=data["publicKey"],
+            signature=data["signature"],
+            challenge_id=data["challengeId"],
+            device_name=data.get("deviceName", ""),
+            device_platform=data.get("devicePlatform", ""),
+        )
+        job = recovery.recovery_complete_start(
+            tenant=request.auth.tenant, token=request.auth.token, submission=submission
+        )
+        return job_response(services.face_job_wait(job=job))

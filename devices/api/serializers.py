@@ -73,3 +73,22 @@ class InAppRemoveInput(InputSerializer):
 
 class InAppRemoveOutput(serializers.Serializer):
     removedAuthenticatorId = serializers.UUIDField()
+
+
+class ClientStateCreateInput(InputSerializer):
+    type = serializers.ChoiceField(choices=["BACKUP", "TEMPORARY"])
+    seed = serializers.CharField(
+        max_length=64, help_text="The 32-byte seed the face was enrolled under, base64."
+    )
+    challengeId = serializers.CharField(max_length=64)
+    publicKey = serializers.CharField(max_length=1024)
+    signature = serializers.CharField(
+        max_length=256, help_text="By the bound device key over proof_message(challengeId, seed)."
+    )
+
+
+class ClientStateOutput(serializers.Serializer):
+    deviceId = serializers.UUIDField()
+    clientState = serializers.CharField(help_text="Opaque; the tenant's backend stores it.")
+    type = serializers.CharField()
+    expiresAt = serializers.DateTimeField(required=False, allow_null=True)

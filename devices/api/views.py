@@ -1,4 +1,5 @@
-"""Authenticators and devices for the tenant's backend; in-app credentials for apps."""
+"""Authenticators and devices for the tenant's backend; in-app credentials and client states
+for apps."""
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,11 +11,14 @@ from accounts.authentication import IsAuthenticated, TenantIdAuthentication
 from accounts.services import user_get_or_create
 from actions.authentication import ActionTokenAuthentication
 from actions.services import ADD_AUTHENTICATORS, token_consume, token_user
-from devices import keys, selectors, services
+from biometrics.templates import seed_parse
+from devices import client_states, keys, selectors, services
 from devices.api.serializers import (
     AuthenticatorEnrollInput,
     AuthenticatorEnrollOutput,
     AuthenticatorOutput,
+    ClientStateCreateInput,
+    ClientStateOutput,
     DeviceOutput,
     InAppAddInput,
     InAppCredentialOutput,
@@ -149,3 +153,34 @@ class InAppRemoveView(APIView):
             tenant=request.auth.tenant, public_key=data["publicKey"], signature=data["signature"]
         )
         return Response({"removedAuthenticatorId": removed})
+
+
+class ClientStateCreateView(APIView):
+    """A bound device asks for a BACKUP or TEMPORARY client state of its user's face."""
+
+    authentication_classes = [ActionTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
+
+    @extend_schema(
+        request=ClientStateCreateInput,
+        responses=ClientStateOutput,
+        operation_id="client_state_create",
+    )
+    def post(self, request):
+        data = parse(ClientStateCreateInput, request.data)
+        seed = seed_parse(data["seed"])
+        device, blob = client_states.client_state_issue(
+            tenant=request.auth.tenant,
+            token=request.auth.token,
+            type=data["type"],
+            seed=seed,
+            challenge_id=data["challengeId"],
+            public_key=data["publicKey"],
+            signature=data["signature"],
+        )
+        body = {"deviceId": str(device.pk), "clientState": blob, "type": device.type}
+        expires_at = client_states.client_state_expires_at(device=device)
+        if expires_at is not None:
+            body["expiresAt"] = expires_at.isoformat()
+        return Response(body)

@@ -12,8 +12,9 @@ from tests.support import FACES_DIR
 
 
 def test_rates_on_known_scores():
-    evaluation = Evaluation(genuine=np.array([0.9, 0.8, 0.7, 0.4]),
-                            impostor=np.array([0.1, 0.2, 0.3, 0.5, 0.75]))
+    evaluation = Evaluation(
+        genuine=np.array([0.9, 0.8, 0.7, 0.4]), impostor=np.array([0.1, 0.2, 0.3, 0.5, 0.75])
+    )
     assert evaluation.at_threshold(0.6) == (0.2, 0.25)
     assert evaluation.auc() == pytest.approx(17 / 20)
     fnmr, threshold = evaluation.at_fmr(0.0)
@@ -31,15 +32,26 @@ def test_pairs_split_by_identity():
 
 def test_command_writes_report_and_plot(db, tmp_path):
     photos = tmp_path / "photos"
-    for identity, names in {"id01": ["img1.jpg", "img2.jpg"], "id02": ["img26.jpg", "img27.jpg"],
-                            "id03": ["img8.jpg", "img9.jpg"]}.items():
+    for identity, names in {
+        "id01": ["img1.jpg", "img2.jpg"],
+        "id02": ["img26.jpg", "img27.jpg"],
+        "id03": ["img8.jpg", "img9.jpg"],
+    }.items():
         (photos / identity).mkdir(parents=True)
         for name in names:
             (photos / identity / name).symlink_to(FACES_DIR / "dev" / identity / name)
     report_path, plot = tmp_path / "report.json", tmp_path / "roc.png"
     out = StringIO()
-    call_command("evaluate_faces", str(photos), "--json", str(report_path), "--plot", str(plot),
-                 stdout=out, stderr=StringIO())
+    call_command(
+        "evaluate_faces",
+        str(photos),
+        "--json",
+        str(report_path),
+        "--plot",
+        str(plot),
+        stdout=out,
+        stderr=StringIO(),
+    )
     report = json.loads(report_path.read_text())
     assert report["pairs"] == {"genuine": 3, "impostor": 12}
     assert report["failures_to_enroll"] == 0
