@@ -27,7 +27,6 @@ from actions.models import Action, ActionState, Challenge, ConsumedToken, Outcom
 from actions.services import (
     ADD_AUTHENTICATORS,
     action_complete,
-    attempt_failure,
     raise_if_locked,
     token_consume,
     token_user,
@@ -36,10 +35,10 @@ from actions.tokens import ActionToken, token_decode, token_issue
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
 from biometrics.services import (
+    face_decide,
     face_embedding,
     face_job_enqueue,
     face_job_finish,
-    faces_match,
 )
 from devices import keys
 from devices.client_states import client_state_open
@@ -200,20 +199,11 @@ def recovery_job_run(*, job: FaceJob, fields: dict[str, bytes]) -> None:
             .select_related("tenant")
             .get(pk=state.template.authenticator_id)
         )
-        raise_if_locked(face)
-        stored = templates.template_open(state.template)
-        if not faces_match(tenant=job.tenant, stored=stored, probe=protect(embedding, state.seed)):
-            face.throttle_increment(
-                threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
-            )
-            failure = attempt_failure(face, "face_mismatch", "The face does not match")
-            face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
+        action = face_decide(
+            job=job, face=face, template=state.template, probe=protect(embedding, state.seed)
+        )
+        if action is None:
             return
-        action = Action.objects.select_for_update().get(pk=job.action_id)
-        if action.state != ActionState.CHALLENGE_REQUIRED:
-            raise ApplicationError(
-                "action_not_pending", f"The action is {action.state}.", status=409
-            )
         token_consume(jti=job.token_jti, expires_at=job.token_expires_at)
         credential = in_app_credential_add(
             user=state.user,

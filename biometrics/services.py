@@ -313,20 +313,33 @@ def _match(job: FaceJob, probe: np.ndarray) -> None:
     )
     if face is None:
         raise ApplicationError("face_not_enrolled", "The face was removed meanwhile.")
+    action = face_decide(job=job, face=face, template=face.face_template, probe=probe)
+    if action is not None:
+        action_complete(action=action, authenticator=face)
+        face_job_finish(job, JobStatus.SUCCEEDED)
+
+
+def face_decide(
+    *, job: FaceJob, face: Authenticator, template: FaceTemplate, probe: np.ndarray
+) -> Action | None:
+    """Compare ``probe`` with ``template`` for ``job`` (``face`` locked by the caller).
+
+    A mismatch counts toward the face's lockout and fails the job: returns None. A match
+    returns the job's action, locked and still waiting for its challenge.
+    """
     raise_if_locked(face)
-    stored = templates.template_open(face.face_template)
+    stored = templates.template_open(template)
     if not faces_match(tenant=job.tenant, stored=stored, probe=probe):
         face.throttle_increment(
             threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
         )
         failure = attempt_failure(face, "face_mismatch", "The face does not match")
         face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
-        return
+        return None
     action = Action.objects.select_for_update().get(pk=job.action_id)
     if action.state != ActionState.CHALLENGE_REQUIRED:
         raise ApplicationError("action_not_pending", f"The action is {action.state}.", status=409)
-    action_complete(action=action, authenticator=face)
-    face_job_finish(job, JobStatus.SUCCEEDED)
+    return action
 
 
 def face_job_finish(job: FaceJob, status: str, code: str = "", message: str = "") -> None:
