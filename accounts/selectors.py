@@ -1,32 +1,73 @@
 """Reads for tenants and end users."""
 
+import time
 import uuid
 
-from accounts.models import EndUser, SecretKey, Tenant
+from django.db import DEFAULT_DB_ALIAS
+
+from accounts.models import EndUser, Tenant
 from accounts.services import SECRET_KEY_PREFIX, secret_key_hash
+from recognize_project import sql
+
+#: How long a process may answer ``tenant_get_cached`` from memory.
+TENANT_CACHE_SECONDS = 10.0
+
+_TENANT_BY_SECRET_KEY_HASH = (
+    f"SELECT {sql.columns(Tenant, 't')} FROM accounts_secretkey k"  # noqa: S608 (model columns)
+    " JOIN accounts_tenant t ON t.id = k.tenant_id"
+    " WHERE k.key_hash = %s AND k.revoked_at IS NULL"
+)
+
+_cached_tenants: dict[uuid.UUID, tuple[float, tuple]] = {}  # id → (expiry, field values)
 
 
 def tenant_get_by_secret_key(*, secret: str) -> Tenant | None:
     """The tenant owning an active secret key, or None.
 
-    The lookup is by the key's hash, so timing reveals nothing about the key itself.
+    The lookup is by the key's hash, so timing reveals nothing about the key itself. It is one
+    indexed query on every request, never cached, so a revoked key stops working at once.
     """
     if not secret.startswith(SECRET_KEY_PREFIX) or len(secret) > 128:
         return None
-    key = (
-        SecretKey.objects.select_related("tenant")
-        .filter(key_hash=secret_key_hash(secret), revoked_at__isnull=True)
-        .first()
-    )
-    return key.tenant if key else None
+    row = sql.fetch_one(_TENANT_BY_SECRET_KEY_HASH, [secret_key_hash(secret)])
+    return sql.instance_from_row(Tenant, row) if row else None
+
+
+def _tenant_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def tenant_get(*, tenant_id: str) -> Tenant | None:
     """A tenant by its public id, or None for an unknown or malformed id."""
-    try:
-        return Tenant.objects.filter(pk=uuid.UUID(tenant_id)).first()
-    except (ValueError, TypeError):
+    pk = _tenant_id(tenant_id)
+    return None if pk is None else Tenant.objects.filter(pk=pk).first()
+
+
+def tenant_get_cached(*, tenant_id: str) -> Tenant | None:
+    """``tenant_get``, answered from this process's memory for up to ``TENANT_CACHE_SECONDS``.
+
+    For requests authenticated by an action token, which the server signed and which names its
+    tenant: no secret is checked here, only the tenant's settings are read. They may therefore
+    be that much stale: a change to a tenant's lockout policy or token lifetime reaches these
+    requests within ``TENANT_CACHE_SECONDS``, and a deleted tenant's tokens still authenticate
+    that long (its actions, devices and challenges are gone, so they find nothing). Each call
+    returns a fresh instance, so callers may change it freely.
+    """
+    pk = _tenant_id(tenant_id)
+    if pk is None:
         return None
+    now = time.monotonic()
+    cached = _cached_tenants.get(pk)
+    if cached is not None and cached[0] > now:
+        return Tenant.from_db(DEFAULT_DB_ALIAS, None, cached[1])
+    tenant = Tenant.objects.filter(pk=pk).first()
+    if tenant is not None:
+        values = tuple(getattr(tenant, f.attname) for f in Tenant._meta.concrete_fields)
+        _cached_tenants[pk] = (now + TENANT_CACHE_SECONDS, values)
+    return tenant
 
 
 def user_get(*, tenant: Tenant, external_id: str) -> EndUser | None:

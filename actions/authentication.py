@@ -19,14 +19,18 @@ class TokenCredentials:
 
 
 class ActionTokenAuthentication(authentication.BaseAuthentication):
-    """Accepts ``Authorization: Bearer <action token>``."""
+    """Accepts ``Authorization: Bearer <action token>``.
+
+    The token is signed by the server and names its tenant, so the tenant's settings may come
+    from the short-lived per-process cache (see ``tenant_get_cached`` for what may be stale).
+    """
 
     def authenticate(self, request):
         scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer":
             return None
         token = token_decode(value.strip())
-        tenant = account_selectors.tenant_get(tenant_id=token.tenant_id)
+        tenant = account_selectors.tenant_get_cached(tenant_id=token.tenant_id)
         if tenant is None:
             raise ApplicationError("invalid_token", "The token is not valid.", status=401)
         return None, TokenCredentials(tenant, token)

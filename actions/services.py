@@ -2,6 +2,9 @@
 
 Every check-and-use here is one conditional UPDATE (or a row lock), so a challenge, a
 single-use token or a successful result is used exactly once under concurrency.
+
+The statements of the in-app flow (track, challenge, verify, validate) are plain SQL through
+``recognize_project.sql``, a few per request; the rarer paths use the ORM.
 """
 
 import secrets
@@ -9,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
@@ -27,11 +30,29 @@ from actions.models import (
 from actions.tokens import ActionToken, token_decode, token_issue
 from devices import keys
 from devices import selectors as device_selectors
-from devices.models import Authenticator, Device
+from devices.models import Authenticator
+from recognize_project import sql
 from recognize_project.errors import ApplicationError
 from recognize_sdk.proof import proof_message
 
 ADD_AUTHENTICATORS = "add:authenticators"
+
+_SUCCEEDED_STATES = sorted(str(state) for state in SUCCEEDED_STATES)
+# Also returns the user's userId (external_id), the one thing of the user validate shows.
+_VALIDATION_CLAIM = (
+    "UPDATE actions_action SET validated_at = %s"  # noqa: S608 (model columns)
+    " WHERE tenant_id = %s AND idempotency_key = %s AND validated_at IS NULL"
+    f" AND state IN ({', '.join(['%s'] * len(_SUCCEEDED_STATES))})"
+    " AND (NOT device_bound OR verified_device_id IS NOT NULL)"
+    f" RETURNING {sql.columns(Action)},"
+    " (SELECT external_id FROM accounts_enduser WHERE id = actions_action.user_id)"
+)
+
+_CHALLENGE_CLAIM = (
+    "UPDATE actions_challenge SET used_at = %s, device_id = %s"  # noqa: S608 (model columns)
+    " WHERE id = %s AND tenant_id = %s AND used_at IS NULL AND expires_at > %s"
+    f" RETURNING {sql.columns(Challenge)}"
+)
 
 
 @dataclass(frozen=True)
@@ -41,28 +62,44 @@ class TrackResult:
     enrolled_methods: list[str]
 
 
-@transaction.atomic
 def action_track(
     *, tenant: Tenant, user_id: str, action_code: str, attributes: dict[str, Any]
 ) -> TrackResult:
     """Record an attempt at ``action_code`` by ``user_id`` and decide its outcome."""
-    user = user_get_or_create(
-        tenant=tenant,
-        external_id=user_id,
-        email=attributes.get("email"),
-        phone_number=attributes.get("phone_number"),
-        username=attributes.get("username"),
-        display_name=attributes.get("display_name"),
-    )
-    enrolled = device_selectors.enrolled_methods(user=user)
-    outcome, source = selectors.action_outcome(tenant=tenant, action_code=action_code)
+    known = selectors.track_context_get(tenant=tenant, user_id=user_id, action_code=action_code)
+    if known is not None:  # the action is the only write
+        return _action_record(tenant=tenant, context=known, code=action_code, attributes=attributes)
+    with transaction.atomic():
+        user = user_get_or_create(
+            tenant=tenant,
+            external_id=user_id,
+            email=attributes.get("email"),
+            phone_number=attributes.get("phone_number"),
+            username=attributes.get("username"),
+            display_name=attributes.get("display_name"),
+        )
+        context = selectors.TrackContext(
+            user,
+            device_selectors.enrolled_methods(user=user),
+            selectors.action_outcome(tenant=tenant, action_code=action_code),
+        )
+        return _action_record(
+            tenant=tenant, context=context, code=action_code, attributes=attributes
+        )
+
+
+def _action_record(
+    *, tenant: Tenant, context: selectors.TrackContext, code: str, attributes: dict[str, Any]
+) -> TrackResult:
+    outcome, source = context.outcome
+    enrolled = context.enrolled_methods
     scopes = set(attributes.get("scope") or ())
     if not enrolled:
         scopes.add(ADD_AUTHENTICATORS)  # a first authenticator may be enrolled in the flow
-    action = Action.objects.create(
+    action = Action(
         tenant=tenant,
-        user=user,
-        action_code=action_code,
+        user=context.user,
+        action_code=code,
         state=outcome,
         output={"state": outcome, "source": source, "ruleIds": []},
         scope=" ".join(sorted(scopes)),
@@ -72,6 +109,7 @@ def action_track(
         redirect_url=attributes.get("redirect_url") or "",
         custom=attributes.get("custom") or {},
     )
+    sql.insert(action)
     return TrackResult(action, token_issue(action=action, scopes=scopes), enrolled)
 
 
@@ -100,16 +138,34 @@ def action_validate(
         action_code is not None and action_code != claims.action_code
     ):
         raise ApplicationError("token_mismatch", "The token was issued for another user or action.")
+    validated = _validation_claim(tenant=tenant, idempotency_key=claims.idempotency_key)
+    if validated is not None:
+        return ValidationResult(validated, True)
     action = selectors.action_get(tenant=tenant, idempotency_key=claims.idempotency_key)
     if action is None:
         raise ApplicationError("invalid_token", "The token's action no longer exists.")
-    is_valid = False
-    if action.state in SUCCEEDED_STATES and action.validated_at is None:
-        claim = Action.objects.filter(pk=action.pk, validated_at__isnull=True, state=action.state)
-        if action.device_bound:
-            claim = claim.filter(verified_device__isnull=False)  # the device was not revoked
-        is_valid = claim.update(validated_at=timezone.now()) == 1
-    return ValidationResult(action, is_valid)
+    return ValidationResult(action, False)
+
+
+def _validation_claim(*, tenant: Tenant, idempotency_key: str) -> Action | None:
+    """Set ``validated_at`` of the action if it succeeded and was not validated yet, in one
+    conditional UPDATE: the action for exactly one caller, None for every other.
+
+    A device-bound success also needs its device to still exist (deleting it revokes). Of the
+    action's user only the id and ``external_id`` are loaded; other fields load on access.
+    """
+    key = selectors.idempotency_key_parse(idempotency_key)
+    if key is None:
+        return None
+    row = sql.fetch_one(_VALIDATION_CLAIM, [timezone.now(), tenant.pk, key, *_SUCCEEDED_STATES])
+    if row is None:
+        return None
+    action = sql.instance_from_row(Action, row[:-1])
+    action.tenant = tenant
+    action.user = EndUser.from_db(
+        DEFAULT_DB_ALIAS, ["id", "external_id"], [action.user_id, row[-1]]
+    )
+    return action
 
 
 def token_consume(*, jti: str, expires_at: datetime) -> None:
@@ -137,21 +193,39 @@ def challenge_create(
     *, tenant: Tenant, token: ActionToken | None = None, action_code: str = ""
 ) -> Challenge:
     """A fresh single-use nonce, bound to the token's action when there is one."""
-    action = None
-    if token is not None:
-        action = selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
-        if action is None:
-            raise ApplicationError(
-                "invalid_token", "The token's action no longer exists.", status=401
-            )
-    now = timezone.now()
-    return Challenge.objects.create(
+    challenge = Challenge(
         id=secrets.token_urlsafe(32),
         tenant=tenant,
-        action=action,
-        action_code=action.action_code if action else action_code,
-        expires_at=now + timedelta(seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS),
+        action_code=action_code,
+        expires_at=timezone.now() + timedelta(seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS),
     )
+    if token is None:
+        sql.insert(challenge)
+    elif not _challenge_insert_for_action(challenge, idempotency_key=token.idempotency_key):
+        raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
+    return challenge
+
+
+def _challenge_insert_for_action(challenge: Challenge, *, idempotency_key: str) -> bool:
+    """INSERT ``challenge`` bound to the tenant's action with ``idempotency_key``, taking the
+    action's code; in one statement, which inserts nothing (False) when there is no such action.
+    """
+    key = selectors.idempotency_key_parse(idempotency_key)
+    if key is None:
+        return False
+    challenge.created_at = timezone.now()
+    row = sql.fetch_one(
+        "INSERT INTO actions_challenge"
+        " (id, tenant_id, action_id, action_code, device_id, created_at, expires_at, used_at)"
+        " SELECT %s, tenant_id, id, action_code, NULL, %s, %s, NULL FROM actions_action"
+        " WHERE tenant_id = %s AND idempotency_key = %s RETURNING action_id, action_code",
+        [challenge.id, challenge.created_at, challenge.expires_at, challenge.tenant_id, key],
+    )
+    if row is None:
+        return False
+    challenge.action_id, challenge.action_code = row
+    sql.mark_saved(challenge)
+    return True
 
 
 def _require_pending(action: Action) -> None:
@@ -166,36 +240,39 @@ def _require_pending(action: Action) -> None:
 def _challenge_claim(
     *, tenant: Tenant, challenge_id: str, authenticator: Authenticator
 ) -> Challenge:
-    """Mark a challenge used, atomically; explain precisely why when it cannot be."""
+    """Mark a challenge used, atomically (one conditional UPDATE); explain precisely why when
+    it cannot be."""
     now = timezone.now()
-    claimed = Challenge.objects.filter(
-        pk=challenge_id, tenant=tenant, used_at__isnull=True, expires_at__gt=now
-    ).update(used_at=now, device=authenticator.device_id)
-    challenge = Challenge.objects.filter(pk=challenge_id, tenant=tenant).first()
-    if claimed == 1 and challenge is not None:
+    row = sql.fetch_one(
+        _CHALLENGE_CLAIM, [now, authenticator.device_id, challenge_id, tenant.pk, now]
+    )
+    if row is not None:
+        challenge = sql.instance_from_row(Challenge, row)
+        challenge.tenant = tenant
         return challenge
-    if challenge is None:
+    used = Challenge.objects.filter(pk=challenge_id, tenant=tenant).values_list("used_at").first()
+    if used is None:
         raise ApplicationError("invalid_challenge", "Unknown challengeId.")
-    if challenge.used_at is not None:
+    if used[0] is not None:
         raise ApplicationError("challenge_used", "The challenge was already used.")
     raise ApplicationError("challenge_expired", "The challenge has expired.")
 
 
 def challenge_action(*, challenge: Challenge, token: ActionToken | None, user: EndUser) -> Action:
     """The action a challenge answer completes, created for app-initiated verifications."""
-    action = challenge.action
     if token is not None:
         if token.user_id != user.external_id:
             raise ApplicationError(
                 "token_mismatch", "The token belongs to another user.", status=403
             )
-        from_token = selectors.action_get(
+        action = selectors.action_get(
             tenant=challenge.tenant, idempotency_key=token.idempotency_key
         )
-        if from_token is None or (action is not None and action.pk != from_token.pk):
+        if action is None or (challenge.action_id is not None and challenge.action_id != action.pk):
             raise ApplicationError("token_mismatch", "The token is for another action.", status=403)
-        action = from_token
-    if action is None:
+    elif challenge.action_id is not None:
+        action = challenge.action
+    else:
         if not challenge.action_code:
             raise ApplicationError(
                 "invalid_request", "Pass an action token or create the challenge for an action."
@@ -209,6 +286,7 @@ def challenge_action(*, challenge: Challenge, token: ActionToken | None, user: E
         )
     if action.user_id != user.pk:
         raise ApplicationError("token_mismatch", "The challenge is for another user.", status=403)
+    action.user, action.tenant = user, challenge.tenant  # spares token_issue two lazy loads
     _require_pending(action)
     return action
 
@@ -240,14 +318,11 @@ def device_proof_check(
     and the challenge is spent. A wrong signature counts toward that authenticator's lockout.
     """
     parsed = keys.public_key_parse(public_key)
-    found = device_selectors.in_app_authenticator_get(tenant=tenant, fingerprint=parsed.fingerprint)
-    if found is None:
-        raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
-    authenticator = (
-        Authenticator.objects.select_for_update(of=("self",))
-        .select_related("device", "user", "tenant")
-        .get(pk=found.pk)
+    authenticator = device_selectors.in_app_authenticator_get(
+        tenant=tenant, fingerprint=parsed.fingerprint, lock=True
     )
+    if authenticator is None:
+        raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
     raise_if_locked(authenticator)
     challenge = _challenge_claim(
         tenant=tenant, challenge_id=challenge_id, authenticator=authenticator
@@ -303,23 +378,22 @@ def action_complete(*, action: Action, authenticator: Authenticator) -> None:
     now = timezone.now()
     authenticator.throttle_reset(commit=False)
     authenticator.last_verified_at = now
-    authenticator.save(
-        update_fields=["failure_count", "lockout_count", "locked_until", "last_verified_at"]
+    sql.update(
+        authenticator, ["failure_count", "lockout_count", "locked_until", "last_verified_at"]
     )
-    Device.objects.filter(pk=authenticator.device_id).update(last_used_at=now)
+    if authenticator.device_id is not None:
+        sql.execute(
+            "UPDATE devices_device SET last_used_at = %s WHERE id = %s",
+            [now, authenticator.device_id],
+        )
     action.state = ActionState.CHALLENGE_SUCCEEDED
     action.state_updated_at = now
     action.verification_method = authenticator.verification_method
-    action.verified_device = authenticator.device
+    action.verified_device_id = authenticator.device_id
     action.device_bound = authenticator.device_id is not None
-    action.save(
-        update_fields=[
-            "state",
-            "state_updated_at",
-            "verification_method",
-            "verified_device",
-            "device_bound",
-        ]
+    sql.update(
+        action,
+        ["state", "state_updated_at", "verification_method", "verified_device", "device_bound"],
     )
 
 

@@ -1,9 +1,25 @@
 """Reads for devices and authenticators."""
 
+from collections.abc import Iterable
+
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 from accounts.models import EndUser, Tenant
 from devices.models import Authenticator, Device, VerificationMethod
+from recognize_project import sql
+
+_IN_APP_AUTHENTICATOR = (
+    f"SELECT {sql.columns(Authenticator, 'a')}, {sql.columns(Device, 'd')},"  # noqa: S608 (model columns)
+    f" {sql.columns(EndUser, 'u')} FROM devices_authenticator a"
+    " JOIN devices_device d ON d.id = a.device_id JOIN accounts_enduser u ON u.id = a.user_id"
+    " WHERE d.tenant_id = %s AND d.public_key_fingerprint = %s AND a.tenant_id = d.tenant_id"
+    " AND a.verification_method = %s"
+    # Lets a prepared (generic) plan use the partial unique index on the fingerprint.
+    " AND d.public_key_fingerprint <> ''"
+    " ORDER BY a.created_at"
+)
 
 
 def authenticator_list(*, user: EndUser) -> QuerySet[Authenticator]:
@@ -15,10 +31,15 @@ def enrolled_methods(*, user: EndUser | None) -> list[str]:
     """The distinct verification methods a user has enrolled, in a stable order."""
     if user is None:
         return []
-    methods = set(
+    return methods_in_order(
         Authenticator.objects.filter(user=user).values_list("verification_method", flat=True)
     )
-    return [m for m in VerificationMethod.values if m in methods]
+
+
+def methods_in_order(methods: Iterable[str | None]) -> list[str]:
+    """The distinct verification methods among ``methods``, in the stable order of the enum."""
+    present = set(methods)
+    return [m for m in VerificationMethod.values if m in present]
 
 
 def device_list(*, user: EndUser) -> QuerySet[Device]:
@@ -28,17 +49,24 @@ def device_list(*, user: EndUser) -> QuerySet[Device]:
     )
 
 
-def in_app_authenticator_get(*, tenant: Tenant, fingerprint: str) -> Authenticator | None:
-    """The IN_APP authenticator bound to the key with ``fingerprint``, with device and user."""
-    return (
-        Authenticator.objects.select_related("device", "user")
-        .filter(
-            tenant=tenant,
-            verification_method=VerificationMethod.IN_APP,
-            device__public_key_fingerprint=fingerprint,
-        )
-        .first()
-    )
+def in_app_authenticator_get(
+    *, tenant: Tenant, fingerprint: str, lock: bool = False
+) -> Authenticator | None:
+    """The IN_APP authenticator bound to the key with ``fingerprint``, with device and user.
+
+    With ``lock`` (inside ``transaction.atomic()``) the authenticator's row stays locked until
+    the transaction ends, so its lockout counters can be checked and changed safely. One query
+    of plain SQL: it runs on every in-app verification.
+    """
+    if lock and not connection.in_atomic_block:
+        raise TransactionManagementError("Locking the authenticator needs transaction.atomic().")
+    query = f"{_IN_APP_AUTHENTICATOR}{sql.for_update_of('a')}" if lock else _IN_APP_AUTHENTICATOR
+    row = sql.fetch_one(query, [tenant.pk, fingerprint, VerificationMethod.IN_APP.value])
+    if row is None:
+        return None
+    authenticator, device, user = sql.instances_from_row(row, Authenticator, Device, EndUser)
+    authenticator.device, authenticator.user, authenticator.tenant = device, user, tenant
+    return authenticator
 
 
 #: Methods a user can verify with through the Client API today, in order of preference.

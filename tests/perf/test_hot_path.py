@@ -1,0 +1,84 @@
+"""The in-app flow's hot path: a few statements per request, and what it remembers between
+requests (tokens, tenant settings) never outlives expiry or the documented staleness."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts import selectors as account_selectors
+from accounts.models import Tenant
+from recognize_sdk import DeviceKey, RecognizeError
+
+#: Statements each request of the flow may send (transaction control not counted).
+BUDGET = {"track": 3, "challenge": 1, "verify": 6, "validate": 2}
+
+
+def _statements(captured: CaptureQueriesContext) -> list[str]:
+    control = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN", "COMMIT")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
+
+
+def test_each_request_of_the_flow_stays_within_its_statement_budget(acme):
+    device = acme.bound_device("alice")
+    device.verify(token=acme.track("alice")["token"])  # first use of every path
+    client, key = acme.device_client(), device.key()
+    sent = {}
+    with CaptureQueriesContext(connection) as sent["track"]:
+        token = acme.track("alice")["token"]
+    with CaptureQueriesContext(connection) as sent["challenge"]:
+        challenge_id = client.challenge(token=token)["challengeId"]
+    with CaptureQueriesContext(connection) as sent["verify"]:
+        verified = client.verify_in_app(
+            challenge_id=challenge_id,
+            public_key=key.public_key,
+            signature=key.sign(challenge_id),
+            token=token,
+        )
+    with CaptureQueriesContext(connection) as sent["validate"]:
+        assert acme.server.validate_challenge({"token": verified["token"]})["is_valid"] is True
+    counts = {name: len(_statements(captured)) for name, captured in sent.items()}
+    assert counts == BUDGET
+
+
+def test_a_remembered_token_is_refused_once_it_expires(acme, monkeypatch):
+    token = acme.track("alice", scope="add:authenticators")["token"]  # issued, so remembered
+    acme.device_client().challenge(token=token)
+    later = timezone.now() + timedelta(seconds=601)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    with pytest.raises(RecognizeError) as error:
+        acme.device_client().challenge(token=token)
+    assert (error.value.status, error.value.code) == (401, "expired_token")
+
+
+def _failed_attempt(acme, device, token) -> dict:
+    challenge_id = acme.device_client().challenge(token=token)["challengeId"]
+    with pytest.raises(RecognizeError) as error:
+        acme.device_client().verify_in_app(
+            challenge_id=challenge_id,
+            public_key=device.key().public_key,
+            signature=DeviceKey.generate().sign(challenge_id),
+            token=token,
+        )
+    return error.value.body
+
+
+def test_tenant_settings_reach_token_requests_within_the_cache_lifetime(acme, monkeypatch):
+    device = acme.bound_device("alice")
+    token = acme.track("alice")["token"]
+    assert _failed_attempt(acme, device, token)["attemptsRemaining"] == 4
+    Tenant.objects.filter(pk=acme.tenant.pk).update(lockout_threshold=3)
+    assert _failed_attempt(acme, device, token)["attemptsRemaining"] == 3  # still cached
+    clock = account_selectors.time.monotonic
+    later = clock() + account_selectors.TENANT_CACHE_SECONDS + 1
+    monkeypatch.setattr(account_selectors, "time", SimpleNamespace(monotonic=lambda: later))
+    assert "lockedUntil" in _failed_attempt(acme, device, token)  # the third failure of three
+
+
+def test_a_cached_tenant_is_a_fresh_instance_each_time(acme):
+    first = account_selectors.tenant_get_cached(tenant_id=acme.tenant_id)
+    first.lockout_threshold = 99
+    assert account_selectors.tenant_get_cached(tenant_id=acme.tenant_id).lockout_threshold == 5
