@@ -168,13 +168,27 @@ def _validation_claim(*, tenant: Tenant, idempotency_key: str) -> Action | None:
     return action
 
 
+def _token_used() -> ApplicationError:
+    return ApplicationError("token_used", "The token was already used.", status=401)
+
+
 def token_consume(*, jti: str, expires_at: datetime) -> None:
     """Spend the single-use token ``jti``; a second use is refused."""
     try:
         with transaction.atomic():
             ConsumedToken.objects.create(jti=jti, expires_at=expires_at)
     except IntegrityError:
-        raise ApplicationError("token_used", "The token was already used.", status=401) from None
+        raise _token_used() from None
+
+
+def token_require_unspent(*, jti: str) -> None:
+    """Refuse early a single-use token that was already spent.
+
+    For work that spends the token only once it succeeds (in a worker): the atomic
+    ``token_consume`` there still decides, this only saves a doomed job.
+    """
+    if ConsumedToken.objects.filter(pk=jti).exists():
+        raise _token_used()
 
 
 def token_user(*, tenant: Tenant, token: ActionToken, scope: str | None = None) -> EndUser:

@@ -23,12 +23,13 @@ from django.utils import timezone
 from accounts import selectors as account_selectors
 from accounts.models import Tenant
 from actions import selectors as action_selectors
-from actions.models import Action, ActionState, Challenge, ConsumedToken, Outcome
+from actions.models import Action, ActionState, Challenge, Outcome
 from actions.services import (
     ADD_AUTHENTICATORS,
     action_complete,
     raise_if_locked,
     token_consume,
+    token_require_unspent,
     token_user,
 )
 from actions.tokens import ActionToken, token_decode, token_issue
@@ -124,8 +125,7 @@ def recovery_complete_start(
     and the new seed. A wrong signature spends the challenge and changes nothing else.
     """
     user = token_user(tenant=tenant, token=token, scope=RECOVERY_SCOPE)
-    if ConsumedToken.objects.filter(pk=token.jti).exists():
-        raise ApplicationError("token_used", "The token was already used.", status=401)
+    token_require_unspent(jti=token.jti)
     if len(submission.image) > conf.BIOMETRICS_MAX_IMAGE_BYTES:
         raise ApplicationError(
             "image_too_large",

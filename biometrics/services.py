@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
-from actions.models import Action, ActionState, ConsumedToken
+from actions.models import Action, ActionState
 from actions.services import (
     ADD_AUTHENTICATORS,
     DeviceProof,
@@ -30,6 +30,7 @@ from actions.services import (
     device_proof_check,
     raise_if_locked,
     token_consume,
+    token_require_unspent,
     token_user,
 )
 from actions.tokens import ActionToken
@@ -141,8 +142,7 @@ def face_enroll_start(
 ) -> FaceJob:
     """Start enrolling the token user's face, proven by their bound device's key."""
     user = token_user(tenant=tenant, token=token, scope=ADD_AUTHENTICATORS)
-    if ConsumedToken.objects.filter(pk=token.jti).exists():
-        raise ApplicationError("token_used", "The token was already used.", status=401)
+    token_require_unspent(jti=token.jti)
 
     def create_job(proof: DeviceProof) -> FaceJob:
         if proof.authenticator.user_id != user.pk:

@@ -27,11 +27,11 @@ from django.utils import timezone
 from accounts import encryption
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
-from actions.models import ConsumedToken
 from actions.services import (
     ADD_AUTHENTICATORS,
     device_proof_check,
     token_consume,
+    token_require_unspent,
     token_user,
 )
 from actions.tokens import ActionToken
@@ -239,8 +239,7 @@ def client_state_issue(
     """
     user = token_user(tenant=tenant, token=token, scope=ADD_AUTHENTICATORS)
     action = action_selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
-    if ConsumedToken.objects.filter(pk=token.jti).exists():
-        raise ApplicationError("token_used", "The token was already used.", status=401)
+    token_require_unspent(jti=token.jti)
     template = face_template_current(user=user)
     if template is None:
         raise ApplicationError(
