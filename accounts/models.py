@@ -6,6 +6,21 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
+class FirstFactor(models.TextChoices):
+    """Ways a user proves who they are in the portal and before a recovery."""
+
+    EMAIL_MAGIC_LINK = "EMAIL_MAGIC_LINK", "E-mail magic link"
+    EMAIL_OTP = "EMAIL_OTP", "E-mail code"
+    SMS_OTP = "SMS_OTP", "SMS code"
+    TOTP = "TOTP", "Authenticator app (TOTP)"
+    RECOVERY_CODE = "RECOVERY_CODE", "Recovery code"
+
+
+def all_first_factors() -> list[str]:
+    """Default of ``Tenant.first_factors``: every factor."""
+    return list(FirstFactor.values)
+
+
 class Tenant(models.Model):
     """A company using Recognize. ``id`` is the public tenant id that SDKs send."""
 
@@ -37,6 +52,11 @@ class Tenant(models.Model):
         choices=[("OFF", "Off"), ("PASSIVE", "Passive (experimental)")],
         default="OFF",
         help_text="PASSIVE adds an anti-spoofing model of unmeasured accuracy; see docs.",
+    )
+    first_factors = models.JSONField(
+        default=all_first_factors,
+        blank=True,
+        help_text="First factors users may sign in to the portal and start a recovery with.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -102,3 +122,73 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"data key {self.id} of {self.tenant_id}"
+
+
+class CodeChannel(models.TextChoices):
+    EMAIL = "EMAIL", "E-mail"
+    SMS = "SMS", "SMS"
+
+
+class CodePurpose(models.TextChoices):
+    SIGN_IN = "SIGN_IN", "Portal sign-in"
+    REAUTH = "REAUTH", "Re-authentication before a sensitive change"
+
+
+class OneTimeCode(models.Model):
+    """A code sent by e-mail or SMS (an e-mail one also carries a magic link).
+
+    Only HMACs of the code and link are stored. Single use, expiry checked at use, and only the
+    newest code of an authenticator and purpose is valid: a resend supersedes the older one.
+    Failures count on the authenticator (e-mail or SMS), which a resend does not reset.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="one_time_codes")
+    authenticator = models.ForeignKey(
+        "devices.Authenticator", on_delete=models.CASCADE, related_name="one_time_codes"
+    )
+    channel = models.CharField(max_length=8, choices=CodeChannel.choices)
+    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    link_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["authenticator", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} code for {self.user_id} ({self.purpose})"
+
+
+class TotpKey(models.Model):
+    """The secret of a TOTP authenticator, sealed with the tenant's data key."""
+
+    authenticator = models.OneToOneField(
+        "devices.Authenticator", on_delete=models.CASCADE, primary_key=True, related_name="totp_key"
+    )
+    sealed_secret = models.BinaryField()
+    last_time_step = models.BigIntegerField(
+        default=-1, help_text="The last accepted time step; a code is never accepted twice."
+    )
+
+    def __str__(self) -> str:
+        return f"TOTP key of {self.authenticator_id}"
+
+
+class RecoveryCode(models.Model):
+    """One of a user's recovery codes (≥ 80 bits); only its HMAC is stored."""
+
+    authenticator = models.ForeignKey(
+        "devices.Authenticator", on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["authenticator", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.authenticator_id}"

@@ -73,3 +73,18 @@ def tenant_get_cached(*, tenant_id: str) -> Tenant | None:
 def user_get(*, tenant: Tenant, external_id: str) -> EndUser | None:
     """A user of ``tenant`` by the tenant's user id, or None."""
     return EndUser.objects.filter(tenant=tenant, external_id=external_id).first()
+
+
+def user_by_address(*, tenant: Tenant, email: str = "", phone_number: str = "") -> EndUser | None:
+    """The one user of ``tenant`` with this e-mail (any case) or phone number, else None.
+
+    None too when several users share the address: a code must reach exactly one account.
+    """
+    if email:
+        users = EndUser.objects.filter(tenant=tenant, email__iexact=email.strip())
+    elif phone_number:
+        users = EndUser.objects.filter(tenant=tenant, phone_number=phone_number.strip())
+    else:
+        return None
+    found = list(users[:2])
+    return found[0] if len(found) == 1 else None

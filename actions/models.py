@@ -120,3 +120,28 @@ class ConsumedToken(models.Model):
 
     def __str__(self) -> str:
         return f"consumed token {self.jti}"
+
+
+class AuditEvent(models.Model):
+    """Something that happened to a user's account: append-only, never edited.
+
+    ``detail`` holds ids and names only, never secrets, codes or biometric data.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_events")
+    user = models.ForeignKey(
+        EndUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    event_type = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -36,9 +36,9 @@ from actions.services import (
 from actions.tokens import ActionToken
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
-from biometrics.transport import payload_open, payload_seal
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
+from recognize_project.task_payloads import FACE_JOB, payload_open, payload_seal
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def face_job_enqueue(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     """Hand ``job`` to a worker after commit, its face data encrypted in the task message."""
     from biometrics.tasks import face_job_run
 
-    payload = payload_seal(job.id, fields)
+    payload = payload_seal(FACE_JOB, job.id, fields)
     transaction.on_commit(lambda: face_job_run.delay(str(job.id), payload))
 
 
@@ -229,7 +229,7 @@ def face_job_run(*, job_id: uuid.UUID, payload: str) -> None:
     if job is None or job.status != JobStatus.PENDING:
         return
     try:
-        fields = payload_open(job.id, payload)
+        fields = payload_open(FACE_JOB, job.id, payload)
         if job.kind == JobKind.RECOVER:
             from biometrics.recovery import recovery_job_run
 

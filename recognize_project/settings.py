@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "devices",
     "actions",
     "biometrics",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,13 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
 
+# --- SMS (accounts/sms.py) ------------------------------------------------------------------
+RECOGNIZE_SMS_BACKEND = os.environ.get("RECOGNIZE_SMS_BACKEND", "console")
+RECOGNIZE_SMS_API_URL = os.environ.get("RECOGNIZE_SMS_API_URL", "https://api.twilio.com")
+RECOGNIZE_SMS_ACCOUNT_SID = os.environ.get("RECOGNIZE_SMS_ACCOUNT_SID", "")
+RECOGNIZE_SMS_AUTH_TOKEN = os.environ.get("RECOGNIZE_SMS_AUTH_TOKEN", "")
+RECOGNIZE_SMS_FROM = os.environ.get("RECOGNIZE_SMS_FROM", "")
+
 # --- HTTP -----------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("RECOGNIZE_MAX_BODY_BYTES", 64 * 1024))
 RECOGNIZE_CLIENT_RATE_PER_MINUTE = int(os.environ.get("RECOGNIZE_CLIENT_RATE_PER_MINUTE", 1200))
@@ -175,6 +183,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("RECOGNIZE_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("RECOGNIZE_SESSION_SECONDS", 8 * 3600))
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("devices.urls")),
     path("", include("actions.urls")),
     path("", include("biometrics.urls")),
+    path("", include("portal.urls")),
 ]
 
 handler404 = "recognize_project.errors.page_not_found"

@@ -1,0 +1,144 @@
+"""Codes sent by e-mail (with a magic link beside the code) or SMS.
+
+A code is six digits, a link carries 256 random bits; both are stored as HMACs, valid for ten
+minutes, single use, and only the newest code of an authenticator and purpose counts. Wrong
+codes count toward the authenticator's lockout; a resend neither resets that count nor works
+while the authenticator is locked, and at most ``MAX_SENDS`` go out per ``SEND_WINDOW``.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.factors.attempts import attempt, constant_time_equal, secret_hash
+from accounts.models import CodeChannel, CodePurpose, EndUser, OneTimeCode
+from accounts.tasks import one_time_code_deliver
+from actions.services import raise_if_locked
+from devices.models import Authenticator, VerificationMethod
+from recognize_project.errors import ApplicationError
+from recognize_project.task_payloads import CODE_DELIVERY, payload_seal
+
+CODE_TTL = timedelta(minutes=10)
+SEND_WINDOW = timedelta(minutes=15)
+MAX_SENDS = 5
+_METHOD = {
+    CodeChannel.EMAIL: VerificationMethod.EMAIL_OTP,
+    CodeChannel.SMS: VerificationMethod.SMS_OTP,
+}
+
+
+def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | None:
+    """The user's e-mail or SMS authenticator for the address the tenant has on record.
+
+    Created on first use: the tenant vouches for the address by storing it on the user.
+    None when the user has no such address.
+    """
+    address = user.email if channel == CodeChannel.EMAIL else user.phone_number
+    if not address:
+        return None
+    field = "email" if channel == CodeChannel.EMAIL else "phone_number"
+    authenticator, _ = Authenticator.objects.get_or_create(
+        tenant_id=user.tenant_id,
+        user=user,
+        verification_method=_METHOD[channel],
+        **{field: address},
+    )
+    return authenticator
+
+
+def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> OneTimeCode:
+    """Send ``user`` a new code (and link), superseding any older one of that purpose.
+
+    The code and link go, sealed, to the delivery task once the row is committed, and are
+    forgotten here. Raises when the channel is locked or was sent to too often.
+    """
+    authenticator = channel_authenticator(user=user, channel=channel)
+    if authenticator is None:
+        raise ApplicationError("no_address", "The user has no address for that channel.")
+    raise_if_locked(authenticator)
+    now = timezone.now()
+    recent = OneTimeCode.objects.filter(
+        authenticator=authenticator, created_at__gt=now - SEND_WINDOW
+    ).count()
+    if recent >= MAX_SENDS:
+        raise ApplicationError(
+            "too_many_codes",
+            "Too many codes were sent recently. Wait a few minutes, then ask again.",
+            status=429,
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    link = secrets.token_urlsafe(32) if with_link else ""
+    with transaction.atomic():
+        OneTimeCode.objects.filter(
+            authenticator=authenticator, purpose=purpose, used_at__isnull=True
+        ).update(used_at=now)
+        row = OneTimeCode.objects.create(
+            tenant_id=user.tenant_id,
+            user=user,
+            authenticator=authenticator,
+            channel=channel,
+            purpose=purpose,
+            code_hash=secret_hash(code),
+            link_hash=secret_hash(link) if link else "",
+            expires_at=now + CODE_TTL,
+        )
+        payload = payload_seal(
+            CODE_DELIVERY, row.pk, {"code": code.encode(), "link": link.encode()}
+        )
+        transaction.on_commit(lambda: one_time_code_deliver.delay(str(row.pk), payload))
+    return row
+
+
+def code_verify(*, user: EndUser, channel: str, purpose: str, code: str) -> Authenticator:
+    """Spend the newest code of ``purpose`` sent to ``user`` if ``code`` matches it."""
+    authenticator = channel_authenticator(user=user, channel=channel)
+    if authenticator is None:
+        raise ApplicationError("invalid_code", "Wrong or expired code.", status=401)
+    digest = secret_hash(code.strip().replace(" ", ""))
+
+    def check(locked: Authenticator) -> bool:
+        now = timezone.now()
+        newest = (
+            OneTimeCode.objects.filter(authenticator=locked, purpose=purpose)
+            .order_by("-created_at")
+            .first()
+        )
+        if newest is None or newest.used_at is not None or newest.expires_at <= now:
+            return False
+        if not constant_time_equal(newest.code_hash, digest):
+            return False
+        spent = OneTimeCode.objects.filter(pk=newest.pk, used_at__isnull=True).update(used_at=now)
+        return spent == 1
+
+    return attempt(authenticator_id=authenticator.pk, check=check, what="Wrong or expired code")
+
+
+def magic_link_get(*, token: str) -> OneTimeCode | None:
+    """The sign-in code a magic link belongs to, spent or not; None for an unknown link."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        OneTimeCode.objects.select_related("user", "tenant", "authenticator")
+        .filter(link_hash=secret_hash(token), purpose=CodePurpose.SIGN_IN)
+        .first()
+    )
+
+
+def magic_link_use(*, token: str) -> OneTimeCode:
+    """Spend a magic link (one conditional UPDATE: of two concurrent uses, one wins)."""
+    row = magic_link_get(token=token)
+    if row is None:
+        raise ApplicationError("invalid_link", "This sign-in link is not valid.", status=400)
+    now = timezone.now()
+    if row.expires_at <= now:
+        raise ApplicationError("link_expired", "This sign-in link has expired.", status=400)
+    raise_if_locked(row.authenticator)
+    spent = OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
+    if not spent:
+        raise ApplicationError(
+            "link_used", "This sign-in link was already used or replaced.", status=400
+        )
+    Authenticator.objects.filter(pk=row.authenticator_id).update(last_verified_at=now)
+    return row

@@ -1,0 +1,64 @@
+"""Sending SMS: one small interface, a console backend for development and an HTTP provider.
+
+``RECOGNIZE_SMS_BACKEND`` picks the backend: ``console`` (default: writes the message to the
+server's standard output, for a laptop) or ``twilio`` (Twilio's Messages API, or anything that
+speaks it, at ``RECOGNIZE_SMS_API_URL`` with ``RECOGNIZE_SMS_ACCOUNT_SID``,
+``RECOGNIZE_SMS_AUTH_TOKEN`` and ``RECOGNIZE_SMS_FROM``).
+"""
+
+import sys
+from typing import Protocol
+
+import requests
+from django.conf import settings
+
+
+class SmsError(Exception):
+    """The provider did not take the message; worth retrying."""
+
+
+class SmsBackend(Protocol):
+    def send(self, *, to: str, body: str) -> None:
+        """Hand ``body`` to the provider for delivery to ``to`` (E.164), or raise SmsError."""
+
+
+class ConsoleSmsBackend:
+    """Prints each message; for development only (it shows codes on the console)."""
+
+    def send(self, *, to: str, body: str) -> None:
+        sys.stdout.write(f"SMS to {to}: {body}\n")
+        sys.stdout.flush()
+
+
+class TwilioSmsBackend:
+    """Twilio's ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (form-encoded, Basic auth)."""
+
+    def __init__(self, *, api_url: str, account_sid: str, auth_token: str, sender: str):
+        self.url = f"{api_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self.auth = (account_sid, auth_token)
+        self.sender = sender
+
+    def send(self, *, to: str, body: str) -> None:
+        try:
+            response = requests.post(
+                self.url,
+                data={"To": to, "From": self.sender, "Body": body},
+                auth=self.auth,
+                timeout=10,
+            )
+        except requests.RequestException as error:
+            raise SmsError(f"SMS provider unreachable: {type(error).__name__}") from None
+        if response.status_code >= 300:
+            raise SmsError(f"SMS provider answered HTTP {response.status_code}")
+
+
+def sms_backend() -> SmsBackend:
+    """The backend the settings choose."""
+    if settings.RECOGNIZE_SMS_BACKEND == "twilio":
+        return TwilioSmsBackend(
+            api_url=settings.RECOGNIZE_SMS_API_URL,
+            account_sid=settings.RECOGNIZE_SMS_ACCOUNT_SID,
+            auth_token=settings.RECOGNIZE_SMS_AUTH_TOKEN,
+            sender=settings.RECOGNIZE_SMS_FROM,
+        )
+    return ConsoleSmsBackend()

@@ -1,0 +1,29 @@
+"""Routes of the user portal, under /portal/."""
+
+from django.urls import path
+
+from portal.views import account, recovery, security, sign_in
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", account.home_page, name="home"),
+    path("portal/t/<uuid:tenant_id>/", sign_in.sign_in_page, name="sign-in"),
+    path("portal/code", sign_in.code_page, name="code"),
+    path("portal/second-factor", sign_in.second_factor_page, name="second-factor"),
+    path("portal/link/<str:token>", sign_in.magic_link_page, name="magic-link"),
+    path("portal/sign-out", sign_in.sign_out_view, name="sign-out"),
+    path("portal/signed-out", sign_in.signed_out_page, name="signed-out"),
+    path("portal/reauth", account.reauth_page, name="reauth"),
+    path(
+        "portal/devices/<uuid:device_id>/delete", account.device_delete_page, name="device-delete"
+    ),
+    path(
+        "portal/authenticators/<uuid:authenticator_id>/delete",
+        account.authenticator_delete_page,
+        name="authenticator-delete",
+    ),
+    path("portal/totp", security.totp_setup_page, name="totp"),
+    path("portal/recovery-codes", security.recovery_codes_page, name="recovery-codes"),
+    path("portal/recover", recovery.recovery_page, name="recover"),
+]

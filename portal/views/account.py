@@ -1,0 +1,162 @@
+"""The signed-in user's account: devices, authenticators, recent activity; deleting a device
+or authenticator after a fresh re-authentication."""
+
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from accounts.factors.one_time_codes import code_send, code_verify
+from accounts.factors.recovery_codes import recovery_codes_remaining
+from accounts.factors.totp import totp_authenticator, totp_verify
+from accounts.models import CodeChannel, CodePurpose, EndUser
+from actions.audit import audit_record
+from actions.selectors import audit_event_list
+from devices import selectors as device_selectors
+from devices import services as device_services
+from devices.models import DeviceType, VerificationMethod
+from portal import sessions
+from portal.sessions import portal_login_required, reauth_required
+from recognize_project.errors import ApplicationError
+
+#: Names users understand, for the verification methods.
+METHOD_NAMES = {
+    VerificationMethod.IN_APP: "App on a phone (device key)",
+    VerificationMethod.PUSH: "Push notification",
+    VerificationMethod.FACE: "Face",
+    VerificationMethod.EMAIL_OTP: "E-mail code",
+    VerificationMethod.SMS_OTP: "SMS code",
+    VerificationMethod.EMAIL_MAGIC_LINK: "E-mail link",
+    VerificationMethod.TOTP: "Authenticator app",
+    VerificationMethod.RECOVERY_CODE: "Recovery codes",
+    VerificationMethod.PASSKEY: "Passkey",
+}
+DEVICE_TYPE_NAMES = {
+    DeviceType.SDK: "Phone app",
+    DeviceType.BACKUP: "Backup for recovery",
+    DeviceType.TEMPORARY: "Temporary (this sign-in only)",
+}
+
+#: How the audit log's events read in the portal.
+EVENT_NAMES = {
+    "portal.signed_in": "Signed in to this portal",
+    "portal.signed_out": "Signed out",
+    "portal.reauthenticated": "Confirmed it was you",
+    "device.deleted": "Deleted a device",
+    "authenticator.deleted": "Deleted a way to verify",
+    "totp.enrolled": "Set up an authenticator app",
+    "recovery_codes.generated": "Made new recovery codes",
+    "recovery.started": "Started setting up a new phone",
+    "recovery.completed": "Added a new phone (face matched)",
+    "recovery.face_mismatch": "A new phone's selfie did not match",
+}
+
+
+@portal_login_required
+def home_page(request, *, user: EndUser):
+    """Devices, authenticators, security settings and recent activity on one page."""
+    devices = list(device_selectors.device_list(user=user))
+    for device in devices:
+        device.type_name = DEVICE_TYPE_NAMES.get(device.type, device.type)
+    authenticators = list(device_selectors.authenticator_list(user=user))
+    for authenticator in authenticators:
+        authenticator.method_name = METHOD_NAMES.get(
+            authenticator.verification_method, authenticator.verification_method
+        )
+    context = {
+        "user": user,
+        "tenant": user.tenant,
+        "devices": devices,
+        "authenticators": authenticators,
+        "has_totp": totp_authenticator(user=user) is not None,
+        "recovery_codes_left": recovery_codes_remaining(user=user),
+        "events": audit_event_list(user=user, limit=15),
+    }
+    for event in context["events"]:
+        event.label = EVENT_NAMES.get(event.event_type, event.event_type)
+    return render(request, "portal/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+@reauth_required
+def device_delete_page(request, device_id, *, user: EndUser):
+    """Confirm, then delete a device: it is revoked at once."""
+    device = device_selectors.device_list(user=user).filter(pk=device_id).first()
+    if device is None:
+        return redirect("portal:home")
+    if request.method == "POST":
+        device_services.device_delete(user=user, device_id=str(device.pk))
+        audit_record(
+            tenant=user.tenant,
+            user=user,
+            event_type="device.deleted",
+            request=request,
+            device_id=device.pk,
+            device_name=device.name,
+        )
+        return redirect("portal:home")
+    what = f"the device “{device.name or DEVICE_TYPE_NAMES.get(device.type, device.type)}”"
+    return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+@reauth_required
+def authenticator_delete_page(request, authenticator_id, *, user: EndUser):
+    """Confirm, then delete an authenticator (a device-bound one takes its device along)."""
+    authenticator = (
+        device_selectors.authenticator_list(user=user).filter(pk=authenticator_id).first()
+    )
+    if authenticator is None:
+        return redirect("portal:home")
+    if request.method == "POST":
+        device_services.authenticator_delete(user=user, authenticator_id=str(authenticator.pk))
+        audit_record(
+            tenant=user.tenant,
+            user=user,
+            event_type="authenticator.deleted",
+            request=request,
+            authenticator_id=authenticator.pk,
+            method=authenticator.verification_method,
+        )
+        return redirect("portal:home")
+    name = METHOD_NAMES.get(authenticator.verification_method, authenticator.verification_method)
+    context = {"tenant": user.tenant, "what": f"the authenticator “{name}”"}
+    return render(request, "portal/confirm_delete.html", context)
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    return target if allowed and target.startswith("/portal/") else "/portal/"
+
+
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+def reauth_page(request, *, user: EndUser):
+    """Prove it is still you: a TOTP code if you set one up, else a code sent by e-mail/SMS."""
+    use_totp = totp_authenticator(user=user) is not None
+    channel = CodeChannel.EMAIL if user.email else CodeChannel.SMS
+    context = {"tenant": user.tenant, "use_totp": use_totp, "next": _safe_next(request)}
+    if request.method == "GET" or request.POST.get("step") == "resend":
+        if not use_totp:
+            try:
+                code_send(user=user, channel=channel, purpose=CodePurpose.REAUTH, with_link=False)
+                context["notice"] = "We sent you a code."
+            except ApplicationError as error:
+                context["error"] = error.message
+        return render(request, "portal/reauth.html", context)
+    code = request.POST.get("code", "")[:64]
+    try:
+        if use_totp:
+            totp_verify(user=user, code=code)
+        else:
+            code_verify(user=user, channel=channel, purpose=CodePurpose.REAUTH, code=code)
+    except ApplicationError as error:
+        context["error"] = error.message
+        return render(request, "portal/reauth.html", context, status=400)
+    sessions.reauth_mark(request)
+    audit_record(
+        tenant=user.tenant, user=user, event_type="portal.reauthenticated", request=request
+    )
+    return redirect(context["next"])
