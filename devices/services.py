@@ -7,6 +7,7 @@ from devices import keys
 from devices.models import Authenticator, Device, DeviceType, VerificationMethod
 from devices.tasks import device_bound_notify
 from recognize_project.errors import ApplicationError
+from recognize_project.notifications import notify_after_commit
 
 BACKEND_ENROLLABLE = {
     VerificationMethod.EMAIL_OTP: "email",
@@ -66,7 +67,7 @@ def in_app_credential_add(
         verification_method=VerificationMethod.IN_APP,
         device=device,
     )
-    transaction.on_commit(lambda: device_bound_notify.delay(str(device.pk)))
+    notify_after_commit(device_bound_notify, str(device.pk))
     return authenticator
 
 

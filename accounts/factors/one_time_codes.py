@@ -18,6 +18,7 @@ from accounts.tasks import one_time_code_deliver
 from actions.services import raise_if_locked
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
+from recognize_project.notifications import notify_after_commit
 from recognize_project.task_payloads import CODE_DELIVERY, payload_seal
 
 CODE_TTL = timedelta(minutes=10)
@@ -87,7 +88,7 @@ def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> 
         payload = payload_seal(
             CODE_DELIVERY, row.pk, {"code": code.encode(), "link": link.encode()}
         )
-        transaction.on_commit(lambda: one_time_code_deliver.delay(str(row.pk), payload))
+        notify_after_commit(one_time_code_deliver, str(row.pk), payload)
     return row
 
 
