@@ -1,9 +1,23 @@
 """Operator admin for tenants, their secret keys and end users."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from accounts import services
-from accounts.models import EndUser, SecretKey, Tenant
+from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
+
+
+class TenantForm(forms.ModelForm):
+    first_factors = forms.MultipleChoiceField(
+        choices=FirstFactor.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="How users may sign in to the portal and prove themselves before a recovery.",
+    )
+
+    class Meta:
+        model = Tenant
+        fields = "__all__"
 
 
 class SecretKeyInline(admin.TabularInline):
@@ -41,6 +55,7 @@ def rotate_secret_keys(modeladmin, request, queryset):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    form = TenantForm
     list_display = ("name", "id", "token_ttl_seconds", "lockout_threshold", "created_at")
     search_fields = ("name", "id")
     readonly_fields = ("id", "created_at")

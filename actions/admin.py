@@ -1,8 +1,9 @@
-"""Operator admin: action outcomes are editable; tracked actions are read-only records."""
+"""Operator admin: action outcomes are editable; tracked actions and the audit log are
+read-only records."""
 
 from django.contrib import admin
 
-from actions.models import Action, ActionConfig
+from actions.models import Action, ActionConfig, AuditEvent
 
 
 @admin.register(ActionConfig)
@@ -12,8 +13,24 @@ class ActionConfigAdmin(admin.ModelAdmin):
     search_fields = ("action_code",)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody edits, adds or deletes by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ReadOnlyAdmin):
     list_display = (
         "action_code",
         "user",
@@ -27,14 +44,10 @@ class ActionAdmin(admin.ModelAdmin):
     search_fields = ("idempotency_key", "user__external_id", "action_code")
     date_hierarchy = "created_at"
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("event_type", "user", "tenant", "ip_address", "created_at")
+    list_filter = ("event_type", "tenant", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("user__external_id", "event_type")
+    date_hierarchy = "created_at"

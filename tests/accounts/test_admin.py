@@ -86,8 +86,39 @@ def test_actions_are_read_only_with_filters(operator, acme):
         "/admin/accounts/enduser/",
         "/admin/actions/actionconfig/",
         "/admin/accounts/secretkey/",
+        "/admin/actions/auditevent/",
+        "/admin/accounts/tenant/add/",
     ],
 )
 def test_admin_pages_render(operator, acme, url):
     acme.bound_device("alice")
     assert operator.get(url).status_code == 200
+
+
+def test_the_operator_chooses_the_first_factors(operator, acme):
+    response = operator.post(
+        f"/admin/accounts/tenant/{acme.tenant.pk}/change/",
+        {
+            "name": "acme",
+            "token_ttl_seconds": 600,
+            "lockout_threshold": 5,
+            "lockout_seconds": 600,
+            "liveness_level": "OFF",
+            "first_factors": ["EMAIL_OTP", "TOTP"],
+            "secret_keys-TOTAL_FORMS": 0,
+            "secret_keys-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302
+    acme.tenant.refresh_from_db()
+    assert acme.tenant.first_factors == ["EMAIL_OTP", "TOTP"]
+
+
+def test_the_audit_log_is_read_only(operator, acme):
+    from actions.audit import audit_record
+    from actions.models import AuditEvent
+
+    event = audit_record(tenant=acme.tenant, event_type="portal.signed_in")
+    assert operator.get(f"/admin/actions/auditevent/{event.pk}/change/").status_code == 200
+    operator.post(f"/admin/actions/auditevent/{event.pk}/delete/", {"post": "yes"})
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
