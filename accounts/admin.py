@@ -17,7 +17,15 @@ class TenantForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = "__all__"
+        fields = [
+            "name",
+            "token_ttl_seconds",
+            "lockout_threshold",
+            "lockout_seconds",
+            "face_match_threshold",
+            "liveness_level",
+            "first_factors",
+        ]
 
 
 class SecretKeyInline(admin.TabularInline):

@@ -17,7 +17,7 @@ DEMO_NAME = "Demo"
 
 
 class Command(BaseCommand):
-    help = "Create the demo tenant if needed and print its tenantId and secretKey as JSON."
+    help = "Create the demo tenant if needed; print its tenantId, secretKey and portal URL as JSON."
 
     def handle(self, *args, **options):
         path = settings.VAR_DIR / "demo-tenant.json"
@@ -28,7 +28,11 @@ class Command(BaseCommand):
             tenant, secret = tenant_create(name=DEMO_NAME)
         elif selectors.tenant_get_by_secret_key(secret=secret) != tenant:
             _, secret = secret_key_rotate(tenant=tenant)
-        credentials = {"tenantId": str(tenant.pk), "secretKey": secret}
+        credentials = {
+            "tenantId": str(tenant.pk),
+            "secretKey": secret,
+            "portalUrl": f"{settings.RECOGNIZE_PUBLIC_URL}/portal/t/{tenant.pk}/",
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
