@@ -76,6 +76,17 @@ def home_page(request, *, user: EndUser):
     return render(request, "portal/home.html", context)
 
 
+def _confirm_then_delete(request, user: EndUser, *, what: str, delete, event_type: str, **detail):
+    """GET asks to confirm deleting ``what``; POST calls ``delete`` and records the event."""
+    if request.method == "POST":
+        delete()
+        audit_record(
+            tenant=user.tenant, user=user, event_type=event_type, request=request, **detail
+        )
+        return redirect("portal:home")
+    return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
+
+
 @require_http_methods(["GET", "POST"])
 @portal_login_required
 @reauth_required
@@ -84,19 +95,16 @@ def device_delete_page(request, device_id, *, user: EndUser):
     device = device_selectors.device_list(user=user).filter(pk=device_id).first()
     if device is None:
         return redirect("portal:home")
-    if request.method == "POST":
-        device_services.device_delete(user=user, device_id=str(device.pk))
-        audit_record(
-            tenant=user.tenant,
-            user=user,
-            event_type="device.deleted",
-            request=request,
-            device_id=device.pk,
-            device_name=device.name,
-        )
-        return redirect("portal:home")
-    what = f"the device “{device.name or DEVICE_TYPE_NAMES.get(device.type, device.type)}”"
-    return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
+    name = device.name or DEVICE_TYPE_NAMES.get(device.type, device.type)
+    return _confirm_then_delete(
+        request,
+        user,
+        what=f"the device “{name}”",
+        delete=lambda: device_services.device_delete(user=user, device_id=str(device.pk)),
+        event_type="device.deleted",
+        device_id=device.pk,
+        device_name=device.name,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,25 +112,21 @@ def device_delete_page(request, device_id, *, user: EndUser):
 @reauth_required
 def authenticator_delete_page(request, authenticator_id, *, user: EndUser):
     """Confirm, then delete an authenticator (a device-bound one takes its device along)."""
-    authenticator = (
-        device_selectors.authenticator_list(user=user).filter(pk=authenticator_id).first()
+    found = device_selectors.authenticator_list(user=user).filter(pk=authenticator_id).first()
+    if found is None:
+        return redirect("portal:home")
+    method = found.verification_method
+    return _confirm_then_delete(
+        request,
+        user,
+        what=f"the authenticator “{METHOD_NAMES.get(method, method)}”",
+        delete=lambda: device_services.authenticator_delete(
+            user=user, authenticator_id=str(found.pk)
+        ),
+        event_type="authenticator.deleted",
+        authenticator_id=found.pk,
+        method=method,
     )
-    if authenticator is None:
-        return redirect("portal:home")
-    if request.method == "POST":
-        device_services.authenticator_delete(user=user, authenticator_id=str(authenticator.pk))
-        audit_record(
-            tenant=user.tenant,
-            user=user,
-            event_type="authenticator.deleted",
-            request=request,
-            authenticator_id=authenticator.pk,
-            method=authenticator.verification_method,
-        )
-        return redirect("portal:home")
-    name = METHOD_NAMES.get(authenticator.verification_method, authenticator.verification_method)
-    context = {"tenant": user.tenant, "what": f"the authenticator “{name}”"}
-    return render(request, "portal/confirm_delete.html", context)
 
 
 def _safe_next(request) -> str:
