@@ -37,8 +37,12 @@ def test_blob_does_not_open_elsewhere_or_when_tampered(tenant, change):
     blob = encryption.seal(tenant=tenant, plaintext=b"x", purpose="t", context=b"1")
     blob = change.get("blob_edit", lambda b: b)(blob)
     with pytest.raises(encryption.SealError):
-        encryption.unseal(tenant=tenant, blob=blob, purpose=change.get("purpose", "t"),
-                          context=change.get("context", b"1"))
+        encryption.unseal(
+            tenant=tenant,
+            blob=blob,
+            purpose=change.get("purpose", "t"),
+            context=change.get("context", b"1"),
+        )
 
 
 def test_blob_of_another_tenant_does_not_open(tenant):
