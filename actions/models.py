@@ -145,3 +145,66 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a tenant wants events sent. The signing secret is stored sealed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="Event types to send; empty means every event."
+    )
+    sealed_secret = models.BinaryField(editable=False)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return self.enabled and (not self.event_types or event_type in self.event_types)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED", "Failed (gave up)"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the outbox row, written in the transaction of the change.
+
+    A worker claims it (PENDING → SENDING, with a lease), posts it, and marks it DELIVERED on a
+    2xx; otherwise it goes back to PENDING with an exponentially later ``next_attempt_at``. A
+    periodic sweep picks up whatever no queued task is carrying (after a broker outage, a crash).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.status})"

@@ -18,13 +18,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import selectors as account_selectors
 from accounts.models import Tenant
 from actions import selectors as action_selectors
-from actions.audit import audit_record
+from actions.events import event_record
 from actions.models import Action, ActionState, Challenge, Outcome
 from actions.services import (
     ADD_AUTHENTICATORS,
@@ -65,11 +64,9 @@ class RecoveryStart:
     url: str
 
 
-def recovery_start(
-    *, tenant: Tenant, user_id: str, request: HttpRequest | None = None
-) -> RecoveryStart:
-    """Start a recovery for ``user_id``, whose first factor was checked by the tenant's backend
-    or the portal (``request`` is the portal's, for the audit log)."""
+def recovery_start(*, tenant: Tenant, user_id: str) -> RecoveryStart:
+    """Start a recovery for ``user_id``, whose first factor the tenant's backend or the portal
+    has checked."""
     user = account_selectors.user_get(tenant=tenant, external_id=user_id)
     if user is None:
         raise ApplicationError("user_not_found", "No such user.", status=404)
@@ -83,7 +80,7 @@ def recovery_start(
         scope=" ".join(sorted(scopes)),
     )
     action.user, action.tenant = user, tenant
-    audit_record(tenant=tenant, user=user, event_type="recovery.started", request=request)
+    event_record(tenant=tenant, user=user, event_type="recovery.started")
     token = token_issue(action=action, scopes=scopes)
     url = f"{DEEP_LINK}?{urlencode({'server': settings.RECOGNIZE_PUBLIC_URL, 'token': token})}"
     return RecoveryStart(action, token, token_decode(token).expires_at, url)
@@ -209,7 +206,7 @@ def recovery_job_run(*, job: FaceJob, fields: dict[str, bytes]) -> None:
             job=job, face=face, template=state.template, probe=protect(embedding, state.seed)
         )
         if action is None:
-            audit_record(tenant=job.tenant, user=state.user, event_type="recovery.face_mismatch")
+            event_record(tenant=job.tenant, user=state.user, event_type="recovery.face_mismatch")
             return
         token_consume(jti=job.token_jti, expires_at=job.token_expires_at)
         credential = in_app_credential_add(
@@ -228,7 +225,7 @@ def recovery_job_run(*, job: FaceJob, fields: dict[str, bytes]) -> None:
             state.device.delete()  # single use
         action.user, action.tenant = state.user, job.tenant
         action_complete(action=action, authenticator=face)
-        audit_record(
+        event_record(
             tenant=job.tenant,
             user=state.user,
             event_type="recovery.completed",

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "actions.audit.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,6 +153,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "purge-expired": {"task": "actions.tasks.expired_purge", "schedule": 3600.0},
+    "webhook-outbox": {
+        "task": "actions.tasks.webhook_outbox_sweep",
+        "schedule": float(os.environ.get("RECOGNIZE_OUTBOX_SWEEP_SECONDS", 30)),
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -174,6 +179,31 @@ RECOGNIZE_SMS_API_URL = os.environ.get("RECOGNIZE_SMS_API_URL", "https://api.twi
 RECOGNIZE_SMS_ACCOUNT_SID = os.environ.get("RECOGNIZE_SMS_ACCOUNT_SID", "")
 RECOGNIZE_SMS_AUTH_TOKEN = os.environ.get("RECOGNIZE_SMS_AUTH_TOKEN", "")
 RECOGNIZE_SMS_FROM = os.environ.get("RECOGNIZE_SMS_FROM", "")
+
+# --- Push delivery (devices/push/) ------------------------------------------------------------
+# A channel whose settings are empty is "not configured": sending on it raises PushNotConfigured.
+# Web Push: the VAPID key is derived from the master key; only the contact subject is needed.
+RECOGNIZE_PUSH_VAPID_SUBJECT = os.environ.get("RECOGNIZE_PUSH_VAPID_SUBJECT", "")
+# Hosts a browser's push endpoint may point at ("host" exact, ".example.com" for subdomains):
+# the endpoint comes from the client, so this keeps the server from POSTing anywhere else.
+RECOGNIZE_PUSH_WEBPUSH_HOSTS = env_list(
+    "RECOGNIZE_PUSH_WEBPUSH_HOSTS",
+    "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com",
+)
+RECOGNIZE_PUSH_FCM_API_URL = os.environ.get(
+    "RECOGNIZE_PUSH_FCM_API_URL", "https://fcm.googleapis.com"
+)
+RECOGNIZE_PUSH_FCM_SERVICE_ACCOUNT_FILE = os.environ.get(
+    "RECOGNIZE_PUSH_FCM_SERVICE_ACCOUNT_FILE", ""
+)
+RECOGNIZE_PUSH_APNS_URL = os.environ.get("RECOGNIZE_PUSH_APNS_URL", "https://api.push.apple.com")
+RECOGNIZE_PUSH_APNS_KEY_FILE = os.environ.get("RECOGNIZE_PUSH_APNS_KEY_FILE", "")  # AuthKey_*.p8
+RECOGNIZE_PUSH_APNS_KEY_ID = os.environ.get("RECOGNIZE_PUSH_APNS_KEY_ID", "")
+RECOGNIZE_PUSH_APNS_TEAM_ID = os.environ.get("RECOGNIZE_PUSH_APNS_TEAM_ID", "")
+RECOGNIZE_PUSH_APNS_TOPIC = os.environ.get("RECOGNIZE_PUSH_APNS_TOPIC", "")  # the app's bundle id
+# Extra CA bundle (PEM) trusted for push gateways instead of the system's; for local stand-ins.
+RECOGNIZE_PUSH_CA_FILE = os.environ.get("RECOGNIZE_PUSH_CA_FILE", "")
+RECOGNIZE_PUSH_TIMEOUT_SECONDS = float(os.environ.get("RECOGNIZE_PUSH_TIMEOUT_SECONDS", 10))
 
 # --- HTTP -----------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("RECOGNIZE_MAX_BODY_BYTES", 64 * 1024))

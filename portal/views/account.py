@@ -9,7 +9,7 @@ from accounts.factors.one_time_codes import code_send, code_verify
 from accounts.factors.recovery_codes import recovery_codes_remaining
 from accounts.factors.totp import totp_authenticator, totp_verify
 from accounts.models import CodeChannel, CodePurpose, EndUser
-from actions.audit import audit_record
+from actions.events import event_record
 from actions.selectors import audit_event_list
 from devices import selectors as device_selectors
 from devices import services as device_services
@@ -80,9 +80,7 @@ def _confirm_then_delete(request, user: EndUser, *, what: str, delete, event_typ
     """GET asks to confirm deleting ``what``; POST calls ``delete`` and records the event."""
     if request.method == "POST":
         delete()
-        audit_record(
-            tenant=user.tenant, user=user, event_type=event_type, request=request, **detail
-        )
+        event_record(tenant=user.tenant, user=user, event_type=event_type, **detail)
         return redirect("portal:home")
     return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
 
@@ -160,7 +158,5 @@ def reauth_page(request, *, user: EndUser):
         context["error"] = error.message
         return render(request, "portal/reauth.html", context, status=400)
     sessions.reauth_mark(request)
-    audit_record(
-        tenant=user.tenant, user=user, event_type="portal.reauthenticated", request=request
-    )
+    event_record(tenant=user.tenant, user=user, event_type="portal.reauthenticated")
     return redirect(context["next"])

@@ -17,7 +17,7 @@ def recovery_page(request, *, user: EndUser):
     """GET explains; POST starts a recovery and shows its QR code, link and token."""
     context = {"tenant": user.tenant}
     if request.method == "POST":
-        started = recovery_start(tenant=user.tenant, user_id=user.external_id, request=request)
+        started = recovery_start(tenant=user.tenant, user_id=user.external_id)
         context.update(
             started=started,
             qr=mark_safe(qr_svg(started.url)),  # noqa: S308 (our own SVG)

@@ -18,7 +18,7 @@ from accounts.factors.totp import (
     totp_uri,
 )
 from accounts.models import EndUser
-from actions.audit import audit_record
+from actions.events import event_record
 from actions.pages import qr_svg
 from portal import sessions
 from portal.sessions import portal_login_required
@@ -43,7 +43,7 @@ def totp_setup_page(request, *, user: EndUser):
             context["error"] = error.message
         else:
             del request.session[sessions.TOTP_PENDING]
-            audit_record(tenant=user.tenant, user=user, event_type="totp.enrolled", request=request)
+            event_record(tenant=user.tenant, user=user, event_type="totp.enrolled")
             return redirect("portal:home")
     if secret is None:
         secret = totp_secret_new()
@@ -70,9 +70,7 @@ def recovery_codes_page(request, *, user: EndUser):
         if remaining > 0 and (detour := sessions.reauth_detour(request)):
             return detour
         context["codes"] = recovery_codes_generate(user=user)
-        audit_record(
-            tenant=user.tenant, user=user, event_type="recovery_codes.generated", request=request
-        )
+        event_record(tenant=user.tenant, user=user, event_type="recovery_codes.generated")
     response = render(request, "portal/recovery_codes.html", context)
     response["Cache-Control"] = "no-store"
     return response

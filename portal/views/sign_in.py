@@ -23,7 +23,7 @@ from accounts.factors.one_time_codes import (
 from accounts.factors.recovery_codes import recovery_code_use
 from accounts.factors.totp import totp_authenticator, totp_verify
 from accounts.models import CodeChannel, CodePurpose, EndUser, FirstFactor, Tenant
-from actions.audit import audit_record
+from actions.events import event_record
 from actions.services import attempt_failure, raise_if_locked
 from devices.models import Authenticator
 from portal import sessions
@@ -210,11 +210,10 @@ def _first_factor_passed(request, user: EndUser, factor: str):
 
 def _signed_in(request, user: EndUser, factors: list[str]):
     sessions.sign_in(request, user)
-    audit_record(
+    event_record(
         tenant=user.tenant,
         user=user,
         event_type="portal.signed_in",
-        request=request,
         factors=" + ".join(factors),
     )
     return redirect("portal:home")
@@ -282,7 +281,7 @@ def sign_out_view(request):
     sessions.sign_out(request)
     if user is None:
         return redirect("portal:signed-out")
-    audit_record(tenant=user.tenant, user=user, event_type="portal.signed_out", request=request)
+    event_record(tenant=user.tenant, user=user, event_type="portal.signed_out")
     return redirect(_sign_in_url(user.tenant))
 
 
