@@ -1,9 +1,11 @@
 """Operator admin: action outcomes are editable; tracked actions and the audit log are
 read-only records."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
-from actions.models import Action, ActionConfig, AuditEvent
+from actions import webhooks
+from actions.models import Action, ActionConfig, AuditEvent, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(ActionConfig)
@@ -51,3 +53,66 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("event_type", "tenant", ("created_at", admin.DateFieldListFilter))
     search_fields = ("user__external_id", "event_type")
     date_hierarchy = "created_at"
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    event_types = forms.MultipleChoiceField(
+        choices=[(t, t) for t in webhooks.EVENT_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None checked: every event.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["tenant", "url", "event_types", "enabled"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Endpoints; the signing secret is made on creation and shown once."""
+
+    form = WebhookEndpointForm
+    list_display = ("url", "tenant", "enabled", "created_at")
+    list_filter = ("tenant", "enabled")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            webhooks._endpoints_cache.pop(obj.tenant_id, None)
+            return
+        created, secret = webhooks.webhook_endpoint_create(
+            tenant=obj.tenant, url=obj.url, event_types=obj.event_types
+        )
+        obj.pk = created.pk
+        self.message_user(
+            request,
+            f"Signing secret for {obj.url}: {secret} — copy it now, it is not shown again.",
+            messages.WARNING,
+        )
+
+
+@admin.action(description="Replay: send again")
+def replay_deliveries(modeladmin, request, queryset):
+    for delivery in queryset:
+        webhooks.webhook_delivery_replay(delivery=delivery)
+    modeladmin.message_user(request, f"{queryset.count()} delivery(ies) queued again.")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_response_status",
+        "created_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "event_type", "tenant")
+    search_fields = ("event_id",)
+    actions = [replay_deliveries]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and request.user.is_superuser  # the list's actions need it

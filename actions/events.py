@@ -19,3 +19,27 @@ def event_record(
         if user is not None:
             data["userId"] = user.external_id
         webhook_emit(tenant=tenant, event_type=event_type, data=data)
+
+
+def authenticator_event(authenticator, event_type: str) -> None:
+    """``authenticator.created`` / ``authenticator.deleted`` for ``authenticator``."""
+    event_record(
+        tenant=authenticator.tenant,
+        user=authenticator.user,
+        event_type=event_type,
+        userAuthenticatorId=authenticator.pk,
+        verificationMethod=authenticator.verification_method,
+        deviceId=authenticator.device_id or "",
+    )
+
+
+def device_event(device, event_type: str) -> None:
+    """``device.bound`` / ``device.deleted`` for ``device``."""
+    event_record(
+        tenant=device.tenant,
+        user=device.user,
+        event_type=event_type,
+        deviceId=device.pk,
+        deviceType=device.type,
+        deviceName=device.name,
+    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
+from actions.events import authenticator_event
 from actions.models import Action, ActionState
 from actions.services import (
     ADD_AUTHENTICATORS,
@@ -300,6 +301,7 @@ def _enroll(job: FaceJob, vector: np.ndarray, source: str) -> None:
     )
     templates.template_seal(template, vector)
     template.save()
+    authenticator_event(authenticator, "authenticator.created")
     job.authenticator = authenticator
     face_job_finish(job, JobStatus.SUCCEEDED)
 
@@ -385,4 +387,6 @@ def face_deenroll(*, tenant: Tenant, token: ActionToken) -> str:
             raise ApplicationError("face_not_enrolled", "No face is enrolled.", status=404)
         removed = str(face.pk)
         face.delete()
+        face.pk = removed  # delete() cleared it; the event names the authenticator
+        authenticator_event(face, "authenticator.deleted")
     return removed

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 
 from accounts.models import EndUser, Tenant
+from actions.events import authenticator_event, device_event
 from devices import keys
 from devices.models import Authenticator, Device, DeviceType, VerificationMethod
 from devices.tasks import device_bound_notify
@@ -67,6 +68,8 @@ def in_app_credential_add(
         verification_method=VerificationMethod.IN_APP,
         device=device,
     )
+    device_event(device, "device.bound")
+    authenticator_event(authenticator, "authenticator.created")
     notify_after_commit(device_bound_notify, str(device.pk))
     return authenticator
 
@@ -94,7 +97,7 @@ def in_app_credential_remove(*, tenant: Tenant, public_key: str, signature: str)
     ):
         raise ApplicationError("invalid_signature", "The signature is not valid.", status=401)
     removed_id = str(authenticator.pk)
-    authenticator.device.delete()
+    _device_remove(authenticator.device)
     return removed_id
 
 
@@ -114,9 +117,11 @@ def authenticator_enroll_verified(
         raise ApplicationError(
             "invalid_request", f"{'email' if field == 'email' else 'phoneNumber'} is required."
         )
-    authenticator, _ = Authenticator.objects.get_or_create(
+    authenticator, created = Authenticator.objects.get_or_create(
         tenant=user.tenant, user=user, verification_method=verification_method, **{field: value}
     )
+    if created:
+        authenticator_event(authenticator, "authenticator.created")
     return authenticator
 
 
@@ -130,13 +135,31 @@ def authenticator_delete(*, user: EndUser, authenticator_id: str) -> bool:
     if authenticator is None:
         return False
     if authenticator.device is not None:
-        authenticator.device.delete()
+        _device_remove(authenticator.device)
     else:
         authenticator.delete()
+        authenticator_event(authenticator, "authenticator.deleted")
     return True
 
 
+@transaction.atomic
 def device_delete(*, user: EndUser, device_id: str) -> bool:
     """Delete a device at once, with its authenticators; False when there is no such device."""
-    deleted, _ = Device.objects.filter(user=user, pk=device_id).delete()
-    return deleted > 0
+    device = Device.objects.select_related("tenant", "user").filter(user=user, pk=device_id).first()
+    if device is None:
+        return False
+    _device_remove(device)
+    return True
+
+
+def _device_remove(device: Device) -> None:
+    """Delete ``device`` (revoking it at once) and record what went with it."""
+    gone = [
+        a for a in device.authenticators.all() if a.verification_method != VerificationMethod.FACE
+    ]
+    device_id = device.pk
+    device.delete()
+    device.pk = device_id  # delete() cleared it; the event names the device
+    device_event(device, "device.deleted")
+    for authenticator in gone:
+        authenticator_event(authenticator, "authenticator.deleted")

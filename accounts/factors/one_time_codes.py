@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.factors.attempts import attempt, constant_time_equal, secret_hash
 from accounts.models import CodeChannel, CodePurpose, EndUser, OneTimeCode
 from accounts.tasks import one_time_code_deliver
+from actions.events import authenticator_event
 from actions.services import raise_if_locked
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
@@ -40,12 +41,14 @@ def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | Non
     if not address:
         return None
     field = "email" if channel == CodeChannel.EMAIL else "phone_number"
-    authenticator, _ = Authenticator.objects.get_or_create(
+    authenticator, created = Authenticator.objects.get_or_create(
         tenant_id=user.tenant_id,
         user=user,
         verification_method=_METHOD[channel],
         **{field: address},
     )
+    if created:
+        authenticator_event(authenticator, "authenticator.created")
     return authenticator
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.factors.attempts import attempt, secret_hash
 from accounts.models import EndUser, RecoveryCode
+from actions.events import authenticator_event
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 
@@ -31,11 +32,13 @@ def recovery_codes_generate(*, user: EndUser) -> list[str]:
     """A new set of codes for ``user``, replacing any earlier set; the codes are not kept."""
     codes = [base64.b32encode(os.urandom(CODE_BYTES)).decode() for _ in range(CODE_COUNT)]
     with transaction.atomic():
-        authenticator, _ = Authenticator.objects.get_or_create(
+        authenticator, created = Authenticator.objects.get_or_create(
             tenant_id=user.tenant_id,
             user=user,
             verification_method=VerificationMethod.RECOVERY_CODE,
         )
+        if created:
+            authenticator_event(authenticator, "authenticator.created")
         authenticator.recovery_codes.all().delete()
         RecoveryCode.objects.bulk_create(
             RecoveryCode(authenticator=authenticator, code_hash=secret_hash(code)) for code in codes

@@ -16,6 +16,7 @@ from django_otp.oath import TOTP
 from accounts.encryption import SealError, seal, unseal
 from accounts.factors.attempts import attempt
 from accounts.models import EndUser, TotpKey
+from actions.events import authenticator_event
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 
@@ -103,6 +104,7 @@ def totp_enroll(*, user: EndUser, secret: bytes, code: str) -> Authenticator:
         TotpKey.objects.create(
             authenticator=authenticator, sealed_secret=sealed, last_time_step=step
         )
+        authenticator_event(authenticator, "authenticator.created")
     return authenticator
 
 

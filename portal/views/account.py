@@ -76,11 +76,10 @@ def home_page(request, *, user: EndUser):
     return render(request, "portal/home.html", context)
 
 
-def _confirm_then_delete(request, user: EndUser, *, what: str, delete, event_type: str, **detail):
-    """GET asks to confirm deleting ``what``; POST calls ``delete`` and records the event."""
+def _confirm_then_delete(request, user: EndUser, *, what: str, delete):
+    """GET asks to confirm deleting ``what``; POST calls ``delete`` (which records it)."""
     if request.method == "POST":
         delete()
-        event_record(tenant=user.tenant, user=user, event_type=event_type, **detail)
         return redirect("portal:home")
     return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
 
@@ -99,9 +98,6 @@ def device_delete_page(request, device_id, *, user: EndUser):
         user,
         what=f"the device “{name}”",
         delete=lambda: device_services.device_delete(user=user, device_id=str(device.pk)),
-        event_type="device.deleted",
-        device_id=device.pk,
-        device_name=device.name,
     )
 
 
@@ -121,9 +117,6 @@ def authenticator_delete_page(request, authenticator_id, *, user: EndUser):
         delete=lambda: device_services.authenticator_delete(
             user=user, authenticator_id=str(found.pk)
         ),
-        event_type="authenticator.deleted",
-        authenticator_id=found.pk,
-        method=method,
     )
 
 

@@ -109,3 +109,29 @@ def test_the_audit_log_is_read_only(operator, acme):
     assert operator.get(f"/admin/actions/auditevent/{event.pk}/change/").status_code == 200
     operator.post(f"/admin/actions/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_webhook_endpoints_show_the_secret_once_and_deliveries_replay(operator, acme):
+    from unittest import mock
+
+    from actions.models import WebhookDelivery, WebhookEndpoint
+
+    response = operator.post(
+        "/admin/actions/webhookendpoint/add/",
+        {"tenant": acme.tenant.pk, "url": "http://127.0.0.1:9/hooks", "enabled": "on"},
+        follow=True,
+    )
+    shown = [str(m) for m in get_messages(response.wsgi_request) if "whsec_" in str(m)]
+    assert len(shown) == 1
+    endpoint = WebhookEndpoint.objects.get()
+    secret = re.search(r"whsec_\S+", shown[0]).group(0)
+    assert secret.encode() not in bytes(endpoint.sealed_secret)
+    acme.bound_device("alice")
+    delivery = WebhookDelivery.objects.filter(event_type="device.bound").get()
+    with mock.patch("actions.webhooks.webhook_delivery_replay") as replay:
+        operator.post(
+            "/admin/actions/webhookdelivery/",
+            {"action": "replay_deliveries", "_selected_action": [delivery.pk]},
+        )
+    assert replay.call_count == 1
+    assert operator.get(f"/admin/actions/webhookdelivery/{delivery.pk}/change/").status_code == 200
