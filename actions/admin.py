@@ -1,11 +1,13 @@
-"""Operator admin: action outcomes are editable; tracked actions and the audit log are
-read-only records."""
+"""Operator admin: action outcomes and rules are editable; tracked actions and the audit log
+are read-only records."""
 
 from django import forms
 from django.contrib import admin, messages
 
 from actions import webhooks
-from actions.models import Action, ActionConfig, AuditEvent, WebhookDelivery, WebhookEndpoint
+from actions.models import Action, ActionConfig, AuditEvent, Rule, WebhookDelivery, WebhookEndpoint
+from actions.rules import services as rule_services
+from devices.models import VerificationMethod
 
 
 @admin.register(ActionConfig)
@@ -13,6 +15,58 @@ class ActionConfigAdmin(admin.ModelAdmin):
     list_display = ("action_code", "tenant", "default_outcome")
     list_filter = ("tenant", "default_outcome")
     search_fields = ("action_code",)
+
+
+class RuleForm(forms.ModelForm):
+    verification_methods = forms.MultipleChoiceField(
+        choices=VerificationMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="For CHALLENGE_REQUIRED only: the methods allowed; none means any enrolled.",
+    )
+
+    class Meta:
+        model = Rule
+        fields = [
+            "tenant",
+            "action_code",
+            "position",
+            "name",
+            "description",
+            "enabled",
+            "conditions",
+            "outcome",
+            "verification_methods",
+        ]
+        widgets = {"conditions": forms.Textarea(attrs={"rows": 8, "cols": 80})}
+
+    def clean_conditions(self):
+        """An emptied box means no conditions (always fires), not JSON null."""
+        conditions = self.cleaned_data.get("conditions")
+        return [] if conditions is None else conditions
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    """Rules are validated like through the API: a bad condition is shown on the form, named
+    by its index."""
+
+    form = RuleForm
+    list_display = ("action_code", "position", "name", "tenant", "outcome", "enabled", "updated_at")
+    list_display_links = ("name",)
+    list_filter = ("tenant", "action_code", "outcome", "enabled")
+    search_fields = ("name", "action_code", "description")
+    ordering = ("tenant", "action_code", "position", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        rule_services.rule_save(rule=obj)
+
+    def delete_model(self, request, obj):
+        rule_services.rule_delete(rule=obj)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            rule_services.rule_delete(rule=rule)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

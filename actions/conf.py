@@ -14,3 +14,6 @@ ACTIONS_ALLOWED_SCOPES = frozenset(
         {"add:authenticators", "read:authenticators", "update:authenticators"},
     )
 )
+#: Seconds a process may decide from the rules it loaded for an action code before reloading
+#: them: a rule change made through another process applies within this time.
+ACTIONS_RULES_CACHE_SECONDS: float = getattr(settings, "ACTIONS_RULES_CACHE_SECONDS", 5.0)

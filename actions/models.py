@@ -1,11 +1,16 @@
-"""Tracked actions, per-action-code configuration, challenges and consumed one-time tokens."""
+"""Tracked actions, per-action-code configuration and rules, challenges and consumed one-time
+tokens."""
 
 import uuid
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from accounts.models import EndUser, Tenant
+from actions.rules.engine import RuleInvalid, conditions_parse
 from devices.models import Device, VerificationMethod
+from recognize_project.fields import ACTION_CODE_PATTERN
 
 
 class ActionState(models.TextChoices):
@@ -208,3 +213,74 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+
+
+class Rule(models.Model):
+    """An adaptive rule of a tenant for one action code: when all its conditions hold, it
+    decides the tracked action's outcome instead of the action code's default.
+
+    Rules of an action code apply in order of ``position`` (then age); the first enabled one
+    that fires wins. ``conditions`` follow the grammar in ``actions.rules.engine``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="rules")
+    action_code = models.CharField(max_length=100, validators=[RegexValidator(ACTION_CODE_PATTERN)])
+    position = models.PositiveIntegerField(
+        default=0, help_text="Rules apply in increasing position; ties by age."
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, max_length=2000)
+    conditions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            'All must hold; none means always. E.g. [{"type": "custom", "field": "amount",'
+            ' "op": ">", "value": 1000}, {"type": "new_device"}].'
+        ),
+    )
+    outcome = models.CharField(max_length=32, choices=Outcome.choices)
+    verification_methods = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For CHALLENGE_REQUIRED: the methods allowed; none means any enrolled.",
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant", "action_code", "position", "created_at"]
+        indexes = [models.Index(fields=["tenant", "action_code", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.action_code} #{self.position} {self.name} → {self.outcome}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        try:
+            conditions_parse(self.conditions)
+        except RuleInvalid as invalid:
+            errors["conditions"] = invalid.problems
+        problem = verification_methods_problem(self.outcome, self.verification_methods)
+        if problem:
+            errors["verification_methods"] = [problem]
+        if errors:
+            raise ValidationError(errors)
+
+
+def verification_methods_problem(outcome: str, methods: object) -> str | None:
+    """What is wrong with a rule's verification methods for its outcome, or None."""
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        return "verification methods must be a list of method names"
+    unknown = [m for m in methods if m not in VerificationMethod.values]
+    if unknown:
+        return (
+            f"unknown verification method(s) {', '.join(unknown)};"
+            f" expected any of {', '.join(VerificationMethod.values)}"
+        )
+    if len(set(methods)) != len(methods):
+        return "verification methods are listed more than once"
+    if methods and outcome != Outcome.CHALLENGE_REQUIRED:
+        return f"verification methods apply only to CHALLENGE_REQUIRED, not {outcome}"
+    return None

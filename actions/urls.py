@@ -3,7 +3,7 @@
 from django.urls import path
 
 from actions import pages
-from actions.api import views
+from actions.api import rules, views
 
 urlpatterns = [
     path(
@@ -17,6 +17,12 @@ urlpatterns = [
         name="action-detail",
     ),
     path("v1/validate", views.ValidateView.as_view(), name="validate"),
+    path("v1/actions/<str:action_code>/rules", rules.RuleListView.as_view(), name="rule-list"),
+    path(
+        "v1/actions/<str:action_code>/rules/<str:rule_id>",
+        rules.RuleDetailView.as_view(),
+        name="rule-detail",
+    ),
     path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
     path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
