@@ -48,11 +48,16 @@ def derive(purpose: str, length: int = 32, root: bytes | None = None) -> bytes:
     return hkdf.derive(root or master_key())
 
 
+def derive_p256_key(purpose: str) -> ec.EllipticCurvePrivateKey:
+    """A P-256 private key derived from the master key for ``purpose`` (scalar in [1, n-1])."""
+    scalar = int.from_bytes(derive(purpose, 48), "big") % (_P256_ORDER - 1)
+    return ec.derive_private_key(scalar + 1, ec.SECP256R1())
+
+
 @functools.cache
 def token_signing_key() -> ec.EllipticCurvePrivateKey:
     """The P-256 key that signs action tokens; its public half is published as a JWK."""
-    scalar = int.from_bytes(derive("recognize/token-signing/v1", 48), "big") % (_P256_ORDER - 1)
-    return ec.derive_private_key(scalar + 1, ec.SECP256R1())
+    return derive_p256_key("recognize/token-signing/v1")
 
 
 def _b64url(data: bytes) -> str:
