@@ -205,31 +205,6 @@ RECOGNIZE_PUSH_APNS_TOPIC = os.environ.get("RECOGNIZE_PUSH_APNS_TOPIC", "")  # t
 RECOGNIZE_PUSH_CA_FILE = os.environ.get("RECOGNIZE_PUSH_CA_FILE", "")
 RECOGNIZE_PUSH_TIMEOUT_SECONDS = float(os.environ.get("RECOGNIZE_PUSH_TIMEOUT_SECONDS", 10))
 
-# --- Push delivery (devices/push/) ------------------------------------------------------------
-# A channel whose settings are empty is "not configured": sending on it raises PushNotConfigured.
-# Web Push: the VAPID key is derived from the master key; only the contact subject is needed.
-RECOGNIZE_PUSH_VAPID_SUBJECT = os.environ.get("RECOGNIZE_PUSH_VAPID_SUBJECT", "")
-# Hosts a browser's push endpoint may point at ("host" exact, ".example.com" for subdomains):
-# the endpoint comes from the client, so this keeps the server from POSTing anywhere else.
-RECOGNIZE_PUSH_WEBPUSH_HOSTS = env_list(
-    "RECOGNIZE_PUSH_WEBPUSH_HOSTS",
-    "fcm.googleapis.com,.push.services.mozilla.com,.notify.windows.com,.push.apple.com",
-)
-RECOGNIZE_PUSH_FCM_API_URL = os.environ.get(
-    "RECOGNIZE_PUSH_FCM_API_URL", "https://fcm.googleapis.com"
-)
-RECOGNIZE_PUSH_FCM_SERVICE_ACCOUNT_FILE = os.environ.get(
-    "RECOGNIZE_PUSH_FCM_SERVICE_ACCOUNT_FILE", ""
-)
-RECOGNIZE_PUSH_APNS_URL = os.environ.get("RECOGNIZE_PUSH_APNS_URL", "https://api.push.apple.com")
-RECOGNIZE_PUSH_APNS_KEY_FILE = os.environ.get("RECOGNIZE_PUSH_APNS_KEY_FILE", "")  # AuthKey_*.p8
-RECOGNIZE_PUSH_APNS_KEY_ID = os.environ.get("RECOGNIZE_PUSH_APNS_KEY_ID", "")
-RECOGNIZE_PUSH_APNS_TEAM_ID = os.environ.get("RECOGNIZE_PUSH_APNS_TEAM_ID", "")
-RECOGNIZE_PUSH_APNS_TOPIC = os.environ.get("RECOGNIZE_PUSH_APNS_TOPIC", "")  # the app's bundle id
-# Extra CA bundle (PEM) trusted for push gateways instead of the system's; for local stand-ins.
-RECOGNIZE_PUSH_CA_FILE = os.environ.get("RECOGNIZE_PUSH_CA_FILE", "")
-RECOGNIZE_PUSH_TIMEOUT_SECONDS = float(os.environ.get("RECOGNIZE_PUSH_TIMEOUT_SECONDS", 10))
-
 # --- HTTP -----------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("RECOGNIZE_MAX_BODY_BYTES", 64 * 1024))
 RECOGNIZE_CLIENT_RATE_PER_MINUTE = int(os.environ.get("RECOGNIZE_CLIENT_RATE_PER_MINUTE", 1200))
