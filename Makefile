@@ -27,8 +27,10 @@ run: setup
 	$(BIN)/gunicorn recognize_project.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
+## (and the portal in a headless Chromium, installed with apt when missing)
 test: $(INSTALLED)
 	$(BIN)/python manage.py fetch_models
+	scripts/chromium.sh
 	scripts/test.sh
 
 ## bench: gunicorn + PostgreSQL + Redis (+ a Celery worker): in-app flow and face numbers;

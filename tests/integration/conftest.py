@@ -98,8 +98,9 @@ def _database_url(settings_dict) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(real_services, smtp_server, django_db_blocker):
-    """A real ``celery worker`` process on its own queue, against the test database."""
+def celery_worker(real_services, smtp_server, live_server, django_db_blocker):
+    """A real ``celery worker`` process on its own queue, against the test database; the
+    links in the mail it sends point at the live server."""
     from django.db import connection
 
     from recognize_project.celery import app
@@ -115,6 +116,7 @@ def celery_worker(real_services, smtp_server, django_db_blocker):
         "RECOGNIZE_EMAIL_BACKEND": "smtp",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(controller.port),
+        "RECOGNIZE_PUBLIC_URL": live_server.url,
     }
     process = subprocess.Popen(
         [
@@ -170,8 +172,11 @@ def _end_other_sessions(connection, timeout: float = 5.0) -> None:
 
 
 @pytest.fixture
-def live(celery_worker, live_server, tmp_path, transactional_db):
-    """A tenant whose backend and devices talk real HTTP to a live server."""
+def live(celery_worker, live_server, tmp_path, transactional_db, settings):
+    """A tenant whose backend and devices talk real HTTP to a live server, which knows its
+    own public URL (as the worker does)."""
     from tests.support import TenantContext
+
+    settings.RECOGNIZE_PUBLIC_URL = live_server.url
 
     return TenantContext("live", tmp_path, base_url=live_server.url)
