@@ -53,6 +53,20 @@ class Tenant(models.Model):
         default="OFF",
         help_text="PASSIVE adds an anti-spoofing model of unmeasured accuracy; see docs.",
     )
+    push_max_pending = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="Unanswered push challenges a user may have at once (push bombing limit).",
+    )
+    push_max_per_hour = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Push challenges a user may be sent per hour.",
+    )
+    push_number_matching = models.BooleanField(
+        default=True,
+        help_text="The sign-in page shows a number the user must enter in the app to approve.",
+    )
     first_factors = models.JSONField(
         default=all_first_factors,
         blank=True,

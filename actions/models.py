@@ -284,3 +284,38 @@ def verification_methods_problem(outcome: str, methods: object) -> str | None:
     if methods and outcome != Outcome.CHALLENGE_REQUIRED:
         return f"verification methods apply only to CHALLENGE_REQUIRED, not {outcome}"
     return None
+
+
+class PushChallenge(models.Model):
+    """A request to approve an action, sent to the user's push-capable app installs.
+
+    One per action. Answered once (a conditional UPDATE on ``answered_at``), with the expiry
+    checked at use. With number matching the page that tracked the action shows
+    ``verification_code`` and the app must send it back; the app is never told it.
+    Doubles as the outbox row of its delivery: ``delivered_at`` stays empty until a gateway took
+    it, and the sweep re-queues what no task is carrying.
+    """
+
+    id = models.CharField(primary_key=True, max_length=64, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="push_challenges")
+    action = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="push_challenge")
+    verification_code = models.CharField(max_length=4, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+    answered_by = models.ForeignKey(Device, on_delete=models.SET_NULL, null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["delivered_at", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        if self.answered_at is None:
+            return f"push {self.id[:8]}… (pending)"
+        return f"push {self.id[:8]}… ({'approved' if self.approved else 'denied'})"

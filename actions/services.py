@@ -27,10 +27,11 @@ from actions.models import (
     ConsumedToken,
     Outcome,
 )
+from actions.rules.selectors import rule_context, rules_decide
 from actions.tokens import ActionToken, token_decode, token_issue
 from devices import keys
 from devices import selectors as device_selectors
-from devices.models import Authenticator
+from devices.models import Authenticator, VerificationMethod
 from recognize_project import sql
 from recognize_project.errors import ApplicationError
 from recognize_sdk.proof import proof_message
@@ -60,6 +61,10 @@ class TrackResult:
     action: Action
     token: str
     enrolled_methods: list[str]
+    #: The methods a fired rule allows (None: any enrolled one).
+    rule_methods: list[str] | None = None
+    #: Under number matching, the number the sign-in page shows for the push challenge.
+    push_verification_code: str = ""
 
 
 def action_track(
@@ -93,6 +98,21 @@ def _action_record(
 ) -> TrackResult:
     outcome, source = context.outcome
     enrolled = context.enrolled_methods
+    decision = rules_decide(
+        tenant=tenant,
+        action_code=code,
+        context=rule_context(
+            user=context.user,
+            ip_address=attributes.get("ip_address"),
+            user_agent=attributes.get("user_agent") or "",
+            device_id=attributes.get("device_id") or "",
+            custom=attributes.get("custom"),
+        ),
+    )
+    rule_ids, allowed = [], None
+    if decision is not None:
+        outcome, source, rule_ids = decision.outcome, "rule", [decision.rule_id]
+        allowed = list(decision.verification_methods) or None
     scopes = set(attributes.get("scope") or ())
     if not enrolled:
         scopes.add(ADD_AUTHENTICATORS)  # a first authenticator may be enrolled in the flow
@@ -101,7 +121,7 @@ def _action_record(
         user=context.user,
         action_code=code,
         state=outcome,
-        output={"state": outcome, "source": source, "ruleIds": []},
+        output={"state": outcome, "source": source, "ruleIds": rule_ids},
         scope=" ".join(sorted(scopes)),
         ip_address=attributes.get("ip_address"),
         user_agent=(attributes.get("user_agent") or "")[:512],
@@ -109,8 +129,22 @@ def _action_record(
         redirect_url=attributes.get("redirect_url") or "",
         custom=attributes.get("custom") or {},
     )
-    sql.insert(action)
-    return TrackResult(action, token_issue(action=action, scopes=scopes), enrolled)
+    pushes = (
+        outcome == ActionState.CHALLENGE_REQUIRED
+        and VerificationMethod.PUSH in enrolled
+        and (allowed is None or VerificationMethod.PUSH in allowed)
+    )
+    if not pushes:  # the action is the only write
+        sql.insert(action)
+        return TrackResult(action, token_issue(action=action, scopes=scopes), enrolled, allowed)
+    from actions.push import push_challenge_create, push_limits_check  # push builds on this module
+
+    with transaction.atomic():
+        push_limits_check(tenant=tenant, user=context.user)
+        sql.insert(action)
+        push = push_challenge_create(action=action)
+    token = token_issue(action=action, scopes=scopes)
+    return TrackResult(action, token, enrolled, allowed, push.verification_code)
 
 
 def action_update(*, action: Action, state: str) -> Action:

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from actions import pages
-from actions.api import rules, views
+from actions.api import push, rules, views
 
 urlpatterns = [
     path(
@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
     path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
+    path(
+        "v1/client/user-authenticators/push/challenge",
+        push.PushChallengeView.as_view(),
+        name="push-challenge",
+    ),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
     path("challenge", pages.challenge_page, name="challenge-page"),
 ]

@@ -102,3 +102,20 @@ def time_window_messages(now: float | None = None) -> list[str]:
     """
     window = math.floor((now if now is not None else time.time()) / REMOVAL_WINDOW_SECONDS)
     return [text for n in (window, window - 1, window + 1) for text in (str(n), f"{n}.0")]
+
+
+def time_window_signature_is_valid(key: ec.EllipticCurvePublicKey, signature: str) -> bool:
+    """Whether ``signature`` signs one of the current :func:`time_window_messages`."""
+    return any(signature_is_valid(key, signature, m) for m in time_window_messages())
+
+
+def timestamp_signature_is_valid(
+    key: ec.EllipticCurvePublicKey, signature: str, timestamp: str, *, skew: int = 60
+) -> bool:
+    """Whether ``signature`` signs ``timestamp`` (unix seconds) and that is within ``skew``
+    seconds of now: a request signature that cannot be replayed for long."""
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    if abs(time.time() - int(timestamp)) > skew:
+        return False
+    return signature_is_valid(key, signature, timestamp)

@@ -103,3 +103,29 @@ class Authenticator(Throttled):
 
     def __str__(self) -> str:
         return f"{self.verification_method} of {self.user_id}"
+
+
+class PushChannel(models.TextChoices):
+    POLL = "POLL", "Poll only (the app asks)"
+    WEB_PUSH = "WEB_PUSH", "Web Push (VAPID)"
+    FCM = "FCM", "Firebase Cloud Messaging"
+    APNS = "APNS", "Apple Push Notification service"
+
+
+class PushRegistration(models.Model):
+    """How to wake a device for a push challenge. The gateway registration (token or browser
+    subscription) is stored sealed; a registration the gateway says is gone is disabled, and
+    the device falls back to polling."""
+
+    device = models.OneToOneField(
+        Device, on_delete=models.CASCADE, primary_key=True, related_name="push_registration"
+    )
+    channel = models.CharField(max_length=16, choices=PushChannel.choices, default="POLL")
+    sealed_registration = models.BinaryField(blank=True, default=b"")
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        state = f"disabled: {self.disabled_reason}" if self.disabled_at else "active"
+        return f"{self.channel} for {self.device_id} ({state})"

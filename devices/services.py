@@ -18,34 +18,55 @@ BACKEND_ENROLLABLE = {
 
 
 @transaction.atomic
-def in_app_credential_add(
+def device_credential_add(
     *,
     user: EndUser,
     public_key: keys.DevicePublicKey,
+    method: str,
     device_name: str = "",
     device_platform: str = "",
     user_authentication_required: bool = False,
 ) -> Authenticator:
-    """Bind an app install's key to ``user``: an SDK device with an IN_APP authenticator.
+    """Bind an app install's key to ``user`` as an IN_APP or PUSH authenticator.
 
-    Adding the same key again for the same user returns the existing credential; a key bound
-    to another user is refused.
+    The key's SDK device is created on first use (and the user is told by e-mail) and shared
+    by both methods. Adding the same key and method again for the same user returns the
+    existing credential; a key bound to another user is refused.
     """
-    existing = (
-        Authenticator.objects.select_related("device")
-        .filter(
-            tenant=user.tenant,
-            device__public_key_fingerprint=public_key.fingerprint,
-            verification_method=VerificationMethod.IN_APP,
+    device = Device.objects.filter(
+        tenant=user.tenant, public_key_fingerprint=public_key.fingerprint
+    ).first()
+    if device is not None and device.user_id != user.pk:
+        raise ApplicationError(
+            "credential_exists", "This key is bound to another user.", status=409
         )
-        .first()
+    if device is not None:
+        existing = device.authenticators.filter(verification_method=method).first()
+        if existing is not None:
+            return existing
+    else:
+        device = _sdk_device_create(
+            user=user,
+            public_key=public_key,
+            device_name=device_name,
+            device_platform=device_platform,
+            user_authentication_required=user_authentication_required,
+        )
+    authenticator = Authenticator.objects.create(
+        tenant=user.tenant, user=user, verification_method=method, device=device
     )
-    if existing is not None:
-        if existing.user_id != user.pk:
-            raise ApplicationError(
-                "credential_exists", "This key is bound to another user.", status=409
-            )
-        return existing
+    authenticator_event(authenticator, "authenticator.created")
+    return authenticator
+
+
+def _sdk_device_create(
+    *,
+    user: EndUser,
+    public_key: keys.DevicePublicKey,
+    device_name: str,
+    device_platform: str,
+    user_authentication_required: bool,
+) -> Device:
     try:
         with transaction.atomic():
             device = Device.objects.create(
@@ -62,16 +83,18 @@ def in_app_credential_add(
         raise ApplicationError(
             "credential_exists", "This key is already bound.", status=409
         ) from None
-    authenticator = Authenticator.objects.create(
-        tenant=user.tenant,
-        user=user,
-        verification_method=VerificationMethod.IN_APP,
-        device=device,
-    )
     device_event(device, "device.bound")
-    authenticator_event(authenticator, "authenticator.created")
     notify_after_commit(device_bound_notify, str(device.pk))
-    return authenticator
+    return device
+
+
+def in_app_credential_add(
+    *, user: EndUser, public_key: keys.DevicePublicKey, **device
+) -> Authenticator:
+    """Bind an app install's key to ``user``: an SDK device with an IN_APP authenticator."""
+    return device_credential_add(
+        user=user, public_key=public_key, method=VerificationMethod.IN_APP, **device
+    )
 
 
 def in_app_credential_remove(*, tenant: Tenant, public_key: str, signature: str) -> str:
@@ -91,13 +114,10 @@ def in_app_credential_remove(*, tenant: Tenant, public_key: str, signature: str)
     )
     if authenticator is None:
         raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
-    if not any(
-        keys.signature_is_valid(parsed.key, signature, message)
-        for message in keys.time_window_messages()
-    ):
+    if not keys.time_window_signature_is_valid(parsed.key, signature):
         raise ApplicationError("invalid_signature", "The signature is not valid.", status=401)
     removed_id = str(authenticator.pk)
-    _device_remove(authenticator.device)
+    device_remove(authenticator.device)
     return removed_id
 
 
@@ -135,7 +155,7 @@ def authenticator_delete(*, user: EndUser, authenticator_id: str) -> bool:
     if authenticator is None:
         return False
     if authenticator.device is not None:
-        _device_remove(authenticator.device)
+        device_remove(authenticator.device)
     else:
         authenticator.delete()
         authenticator_event(authenticator, "authenticator.deleted")
@@ -148,11 +168,11 @@ def device_delete(*, user: EndUser, device_id: str) -> bool:
     device = Device.objects.select_related("tenant", "user").filter(user=user, pk=device_id).first()
     if device is None:
         return False
-    _device_remove(device)
+    device_remove(device)
     return True
 
 
-def _device_remove(device: Device) -> None:
+def device_remove(device: Device) -> None:
     """Delete ``device`` (revoking it at once) and record what went with it."""
     gone = [
         a for a in device.authenticators.all() if a.verification_method != VerificationMethod.FACE

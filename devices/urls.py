@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from devices.api import views
+from devices.api import push, views
 
 urlpatterns = [
     path(
@@ -31,6 +31,18 @@ urlpatterns = [
         views.InAppRemoveView.as_view(),
         name="in-app-remove",
     ),
+    path("v1/client/user-authenticators/push", push.PushCredentialView.as_view(), name="push-add"),
+    path(
+        "v1/client/user-authenticators/push/registration",
+        push.PushRegistrationView.as_view(),
+        name="push-registration",
+    ),
+    path(
+        "v1/client/user-authenticators/push/remove",
+        push.PushRemoveView.as_view(),
+        name="push-remove",
+    ),
+    path("v1/client/push/vapid-public-key", push.VapidKeyView.as_view(), name="vapid-key"),
     path(
         "v1/client/client-states",
         views.ClientStateCreateView.as_view(),

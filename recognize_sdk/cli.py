@@ -10,6 +10,7 @@ from recognize_sdk.client import RecognizeClient, RecognizeError
 from recognize_sdk.device import InAppDevice
 from recognize_sdk.face.errors import FaceError
 from recognize_sdk.face_device import FaceDevice
+from recognize_sdk.push_device import PushDevice
 from recognize_sdk.recovery import deep_link_parse, recover
 
 
@@ -68,6 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     recover.add_argument("--name", default="Python device")
     deenroll = commands.add_parser("deenroll", help="delete your face (after authenticating)")
     deenroll.add_argument("--token", required=True, help="the token from 'authenticate'")
+    push = commands.add_parser("push", help="push challenges: register, poll, approve, deny")
+    push_commands = push.add_subparsers(dest="push_command", required=True)
+    push_add = push_commands.add_parser("add", help="receive push challenges on this device")
+    push_add.add_argument("--token", required=True, help="a token with add:authenticators")
+    push_poll = push_commands.add_parser("poll", help="show the pending challenge, if any")
+    push_poll.add_argument("--wait", type=float, default=0, help="poll up to this many seconds")
+    for name, text in [("approve", "approve the pending challenge"), ("deny", "it wasn't me")]:
+        answer = push_commands.add_parser(name, help=text)
+        answer.add_argument("--challenge", help="the challengeId (default: the pending one)")
+        if name == "approve":
+            answer.add_argument("--code", help="the number the sign-in page shows")
     commands.add_parser("remove", help="unbind this device and delete its key")
     commands.add_parser("status", help="show the credential bound to this device's key")
     return parser
@@ -108,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif args.command == "deenroll":
             result = FaceDevice(device).deenroll(token=args.token)
+        elif args.command == "push":
+            result = _push(PushDevice(device), args)
         elif args.command == "remove":
             result = device.remove()
         else:
@@ -126,3 +140,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(json.dumps(result, indent=2))
     return 0
+
+
+def _push(push: PushDevice, args: argparse.Namespace) -> dict:
+    if args.push_command == "add":
+        return push.register(token=args.token)
+    if args.push_command == "poll":
+        return push.wait(timeout=args.wait) if args.wait else push.poll()
+    approved = args.push_command == "approve"
+    return push.answer(
+        approved=approved, challenge_id=args.challenge, code=getattr(args, "code", None)
+    )

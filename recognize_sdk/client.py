@@ -54,7 +54,12 @@ class RecognizeClient:
         self.transport = transport or urllib_transport(timeout)
 
     def request(
-        self, method: str, path: str, body: dict | None = None, token: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """Send one request and return the decoded JSON, raising ``RecognizeError``."""
         if token:
@@ -62,7 +67,11 @@ class RecognizeClient:
         else:
             basic = base64.urlsafe_b64encode(f"{self.tenant_id}:".encode()).decode()
             authorization = f"Basic {basic}"
-        headers = {"Authorization": authorization, "Content-Type": "application/json"}
+        headers = {
+            "Authorization": authorization,
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
         data = json.dumps(body).encode() if body is not None else None
         status, raw = self.transport(method, f"{self.base_url}{path}", headers, data)
         try:
@@ -108,6 +117,51 @@ class RecognizeClient:
         """Unbind the device; ``signature`` is over the current 10-minute time window."""
         body = {"publicKey": public_key, "signature": signature}
         return self.request("POST", "/v1/client/user-authenticators/in-app/remove", body)
+
+    def add_push_credential(
+        self,
+        *,
+        token: str,
+        public_key: str,
+        channel: str = "POLL",
+        registration: dict | None = None,
+        device_name: str = "",
+    ) -> dict:
+        """Make ``public_key``'s install a push authenticator (scope ``add:authenticators``)."""
+        body = {"publicKey": public_key, "deviceName": device_name, "channel": channel}
+        if registration:
+            body["registration"] = registration
+        return self.request("POST", "/v1/client/user-authenticators/push", body, token)
+
+    def get_push_challenge(self, *, public_key: str, timestamp: str, signature: str) -> dict:
+        """The pending push challenge for this install (``challengeId`` None when there is
+        none); ``signature`` is the device key's over ``timestamp`` (unix seconds)."""
+        encoded = base64.urlsafe_b64encode(public_key.encode()).decode()
+        path = f"/v1/client/user-authenticators/push/challenge?publicKey={encoded}"
+        return self.request(
+            "GET",
+            f"{path}&timestamp={timestamp}",
+            headers={"X-Recognize-Signature": signature},
+        )
+
+    def answer_push_challenge(
+        self,
+        *,
+        challenge_id: str,
+        public_key: str,
+        signature: str,
+        approved: bool,
+        verification_code: str | None = None,
+    ) -> dict:
+        """Approve or deny a push challenge; ``signature`` is over ``challenge_id``."""
+        body = {
+            "challengeId": challenge_id,
+            "publicKey": public_key,
+            "signature": signature,
+            "approved": approved,
+            "verificationCode": verification_code,
+        }
+        return self.request("POST", "/v1/client/user-authenticators/push/challenge", body)
 
     def face(self, operation: str, *, token: str, body: dict | None = None) -> dict:
         """POST to ``/v1/client/face/{operation}`` and wait (polling) for a pending job."""

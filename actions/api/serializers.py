@@ -32,6 +32,10 @@ class TrackOutput(serializers.Serializer):
     allowedVerificationMethods = serializers.ListField(child=serializers.CharField())
     defaultVerificationMethod = serializers.CharField(allow_null=True)
     ruleIds = serializers.ListField(child=serializers.CharField())
+    pushVerificationCode = serializers.CharField(
+        required=False,
+        help_text="With number matching: the number to show the user, who enters it in the app.",
+    )
 
 
 class ActionOutput(serializers.Serializer):

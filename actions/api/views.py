@@ -59,19 +59,25 @@ class TrackView(ServerAPIView):
             tenant=self.tenant, user_id=user_id, action_code=action_code, attributes=attributes
         )
         enrolled = result.enrolled_methods
-        return Response(
-            {
-                "state": result.action.state,
-                "idempotencyKey": str(result.action.idempotency_key),
-                "url": f"{settings.RECOGNIZE_PUBLIC_URL}/challenge?token={result.token}",
-                "token": result.token,
-                "isEnrolled": bool(enrolled),
-                "enrolledVerificationMethods": enrolled,
-                "allowedVerificationMethods": device_selectors.allowed_methods(enrolled=enrolled),
-                "defaultVerificationMethod": enrolled[0] if enrolled else None,
-                "ruleIds": [],
-            }
-        )
+        allowed = device_selectors.allowed_methods(enrolled=enrolled)
+        if result.rule_methods is not None:
+            allowed = [m for m in allowed if m in result.rule_methods] or result.rule_methods
+        body = {
+            "state": result.action.state,
+            "idempotencyKey": str(result.action.idempotency_key),
+            "url": f"{settings.RECOGNIZE_PUBLIC_URL}/challenge?token={result.token}",
+            "token": result.token,
+            "isEnrolled": bool(enrolled),
+            "enrolledVerificationMethods": enrolled,
+            "allowedVerificationMethods": allowed,
+            "defaultVerificationMethod": allowed[0]
+            if result.rule_methods
+            else (enrolled[0] if enrolled else None),
+            "ruleIds": result.action.output["ruleIds"],
+        }
+        if result.push_verification_code:
+            body["pushVerificationCode"] = result.push_verification_code
+        return Response(body)
 
 
 class ActionDetailView(ServerAPIView):

@@ -1,0 +1,117 @@
+"""Client API for push credentials: register an app install for push, update its gateway
+registration, remove it; and the VAPID public key browsers subscribe with."""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import IsAuthenticated, TenantIdAuthentication
+from actions.authentication import ActionTokenAuthentication
+from actions.services import ADD_AUTHENTICATORS, token_consume, token_user
+from devices import keys, push_credentials
+from devices.api.serializers import InAppRemoveInput, InAppRemoveOutput
+from devices.models import PushChannel
+from devices.push import vapid_public_key
+from recognize_project.api import InputSerializer, parse
+from recognize_project.errors import ApplicationError
+from recognize_project.ratelimit import ClientRateThrottle
+
+
+class PushAddInput(InputSerializer):
+    publicKey = serializers.CharField(max_length=1024)
+    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    channel = serializers.ChoiceField(choices=PushChannel.values, required=False, default="POLL")
+    registration = serializers.DictField(
+        required=False,
+        help_text="WEB_PUSH: a PushSubscription {endpoint, keys: {p256dh, auth}}; "
+        "FCM: {token}; APNS: {deviceToken}; POLL: nothing.",
+    )
+
+
+class PushRegistrationInput(InputSerializer):
+    publicKey = serializers.CharField(max_length=1024)
+    signature = serializers.CharField(max_length=256)
+    channel = serializers.ChoiceField(choices=PushChannel.values)
+    registration = serializers.DictField(required=False)
+
+
+class PushCredentialOutput(serializers.Serializer):
+    userAuthenticatorId = serializers.UUIDField(source="id")
+    userId = serializers.CharField(source="user.external_id")
+    deviceId = serializers.UUIDField(source="device_id")
+    verifiedAt = serializers.DateTimeField(source="created_at")
+
+
+class _ClientView(APIView):
+    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
+
+
+class PushCredentialView(_ClientView):
+    """``POST``: make this install a push authenticator (token with ``add:authenticators``)."""
+
+    @extend_schema(request=PushAddInput, responses=PushCredentialOutput, operation_id="push_add")
+    def post(self, request):
+        token = getattr(request.auth, "token", None)
+        if token is None:
+            raise ApplicationError(
+                "unauthorized", "Adding a credential needs an action token.", status=401
+            )
+        data = parse(PushAddInput, request.data)
+        public_key = keys.public_key_parse(data["publicKey"])
+        user = token_user(tenant=request.auth.tenant, token=token, scope=ADD_AUTHENTICATORS)
+        with transaction.atomic():  # a refused credential leaves the token unspent
+            token_consume(jti=token.jti, expires_at=token.expires_at)
+            authenticator = push_credentials.push_credential_add(
+                user=user,
+                public_key=public_key,
+                channel=data["channel"],
+                registration=data.get("registration"),
+                device_name=data.get("deviceName", ""),
+                device_platform=data.get("devicePlatform", ""),
+            )
+        return Response(PushCredentialOutput(authenticator).data)
+
+
+class PushRegistrationView(_ClientView):
+    """``POST``: a new gateway registration for this install (signed time window)."""
+
+    @extend_schema(
+        request=PushRegistrationInput, responses=None, operation_id="push_registration_update"
+    )
+    def post(self, request):
+        data = parse(PushRegistrationInput, request.data)
+        registration = push_credentials.push_registration_update(
+            tenant=request.auth.tenant,
+            public_key=data["publicKey"],
+            signature=data["signature"],
+            channel=data["channel"],
+            registration=data.get("registration"),
+        )
+        return Response({"channel": registration.channel, "enabled": True})
+
+
+class PushRemoveView(_ClientView):
+    """``POST``: stop receiving push challenges on this install (signed time window)."""
+
+    @extend_schema(
+        request=InAppRemoveInput, responses=InAppRemoveOutput, operation_id="push_remove"
+    )
+    def post(self, request):
+        data = parse(InAppRemoveInput, request.data)
+        removed = push_credentials.push_credential_remove(
+            tenant=request.auth.tenant, public_key=data["publicKey"], signature=data["signature"]
+        )
+        return Response({"removedAuthenticatorId": removed})
+
+
+class VapidKeyView(_ClientView):
+    """The server's VAPID public key: the ``applicationServerKey`` a browser subscribes with."""
+
+    @extend_schema(responses=None, operation_id="push_vapid_key")
+    def get(self, request):
+        return Response({"publicKey": vapid_public_key()})

@@ -1,0 +1,63 @@
+"""What an app install does with push challenges: register, poll, approve or deny."""
+
+import time
+
+from recognize_sdk.device import InAppDevice
+
+
+class PushDevice:
+    """Push on top of an install's key (``InAppDevice``)."""
+
+    def __init__(self, device: InAppDevice) -> None:
+        self.device = device
+        self.client = device.client
+
+    def register(self, *, token: str, channel: str = "POLL", registration: dict | None = None):
+        """Make this install a push authenticator (creating its key if it has none)."""
+        from recognize_sdk.keystore import DeviceKey
+
+        path = self.device.key_path
+        key = DeviceKey.load(path) if path.exists() else DeviceKey.generate()
+        key.save(path)
+        return self.client.add_push_credential(
+            token=token,
+            public_key=key.public_key,
+            channel=channel,
+            registration=registration,
+            device_name="Python device",
+        )
+
+    def poll(self) -> dict:
+        """The pending challenge (``challengeId`` None when there is none)."""
+        key = self.device.key()
+        timestamp = str(int(time.time()))
+        return self.client.get_push_challenge(
+            public_key=key.public_key, timestamp=timestamp, signature=key.sign(timestamp)
+        )
+
+    def wait(self, *, timeout: float = 30.0, interval: float = 0.5) -> dict:
+        """Poll until a challenge is pending or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        pending = self.poll()
+        while pending.get("challengeId") is None and time.monotonic() < deadline:
+            time.sleep(interval)
+            pending = self.poll()
+        return pending
+
+    def answer(
+        self, *, approved: bool, challenge_id: str | None = None, code: str | None = None
+    ) -> dict:
+        """Approve (with the number shown on the sign-in page, if asked) or deny; without a
+        ``challenge_id``, the pending one."""
+        if challenge_id is None:
+            challenge_id = self.poll().get("challengeId")
+            if challenge_id is None:
+                raise LookupError("no push challenge is pending for this device")
+        key = self.device.key()
+        return self.client.answer_push_challenge(
+            challenge_id=challenge_id,
+            public_key=key.public_key,
+            signature=key.sign(challenge_id),
+            approved=approved,
+            verification_code=code,
+        )
