@@ -301,6 +301,9 @@ class PushChallenge(models.Model):
     user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="push_challenges")
     action = models.OneToOneField(Action, on_delete=models.CASCADE, related_name="push_challenge")
     verification_code = models.CharField(max_length=4, blank=True)
+    face_required = models.BooleanField(
+        default=False, help_text="A rule asks for the face: approving means a face match."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)

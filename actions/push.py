@@ -60,8 +60,12 @@ def push_limits_check(*, tenant: Tenant, user: EndUser) -> None:
         )
 
 
-def push_challenge_create(*, action: Action) -> PushChallenge:
-    """The push challenge of ``action`` (in the caller's transaction); delivery is queued."""
+def push_challenge_create(*, action: Action, face_required: bool = False) -> PushChallenge:
+    """The push challenge of ``action`` (in the caller's transaction); delivery is queued.
+
+    ``face_required``: a rule allows only the face, so the app approves by a face match
+    (with the action token it gets when polling) instead of by its key alone.
+    """
     from actions.tasks import push_deliver
 
     tenant = action.tenant
@@ -72,6 +76,7 @@ def push_challenge_create(*, action: Action) -> PushChallenge:
         user=action.user,
         action=action,
         verification_code=code,
+        face_required=face_required,
         expires_at=timezone.now() + timedelta(seconds=tenant.token_ttl_seconds),
     )
     event_record(
@@ -94,6 +99,7 @@ def _message(challenge: PushChallenge) -> dict:
         "tenantName": challenge.tenant.name,
         "expiresAt": challenge.expires_at.isoformat(),
         "numberMatching": bool(challenge.verification_code),
+        "faceRequired": challenge.face_required,
     }
 
 
@@ -231,6 +237,13 @@ def push_challenge_answer(
                 raise ApplicationError(
                     "action_not_pending", f"The action is {action.state}.", status=409
                 )
+            if approved and challenge.face_required:
+                raise ApplicationError(
+                    "face_required",
+                    "This action needs the face: authenticate with the token from the pending "
+                    "challenge (POST /v1/client/face/authenticate).",
+                    status=409,
+                )
             code_ok = not challenge.verification_code or hmac.compare_digest(
                 challenge.verification_code, (verification_code or "").strip()
             )
@@ -301,4 +314,12 @@ def _action_fail(action: Action, challenge: PushChallenge, reason: str) -> None:
         idempotencyKey=action.idempotency_key,
         state=action.state,
         reason=reason,
+    )
+
+
+def push_challenge_settle(*, action: Action) -> None:
+    """Mark the action's push challenge answered once the action succeeded another way
+    (a face authentication for a face-required push)."""
+    PushChallenge.objects.filter(action=action, answered_at__isnull=True).update(
+        answered_at=timezone.now(), approved=True
     )

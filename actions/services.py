@@ -129,10 +129,16 @@ def _action_record(
         redirect_url=attributes.get("redirect_url") or "",
         custom=attributes.get("custom") or {},
     )
+    face_required = (
+        allowed is not None
+        and VerificationMethod.FACE in allowed
+        and VerificationMethod.PUSH not in allowed
+        and VerificationMethod.FACE in enrolled
+    )
     pushes = (
         outcome == ActionState.CHALLENGE_REQUIRED
         and VerificationMethod.PUSH in enrolled
-        and (allowed is None or VerificationMethod.PUSH in allowed)
+        and (allowed is None or VerificationMethod.PUSH in allowed or face_required)
     )
     if not pushes:  # the action is the only write
         sql.insert(action)
@@ -142,7 +148,7 @@ def _action_record(
     with transaction.atomic():
         push_limits_check(tenant=tenant, user=context.user)
         sql.insert(action)
-        push = push_challenge_create(action=action)
+        push = push_challenge_create(action=action, face_required=face_required)
     token = token_issue(action=action, scopes=scopes)
     return TrackResult(action, token, enrolled, allowed, push.verification_code)
 

@@ -22,6 +22,7 @@ from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
 from actions.events import authenticator_event
 from actions.models import Action, ActionState
+from actions.push import push_challenge_settle
 from actions.services import (
     ADD_AUTHENTICATORS,
     DeviceProof,
@@ -318,6 +319,7 @@ def _match(job: FaceJob, probe: np.ndarray) -> None:
     action = face_decide(job=job, face=face, template=face.face_template, probe=probe)
     if action is not None:
         action_complete(action=action, authenticator=face)
+        push_challenge_settle(action=action)
         face_job_finish(job, JobStatus.SUCCEEDED)
 
 

@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         answer.add_argument("--challenge", help="the challengeId (default: the pending one)")
         if name == "approve":
             answer.add_argument("--code", help="the number the sign-in page shows")
+            answer.add_argument("--image", type=Path, help="a selfie, when the face is asked")
     commands.add_parser("remove", help="unbind this device and delete its key")
     commands.add_parser("status", help="show the credential bound to this device's key")
     return parser
@@ -148,6 +149,10 @@ def _push(push: PushDevice, args: argparse.Namespace) -> dict:
     if args.push_command == "poll":
         return push.wait(timeout=args.wait) if args.wait else push.poll()
     approved = args.push_command == "approve"
+    image = getattr(args, "image", None)
     return push.answer(
-        approved=approved, challenge_id=args.challenge, code=getattr(args, "code", None)
+        approved=approved,
+        challenge_id=args.challenge,
+        code=getattr(args, "code", None),
+        image=image.read_bytes() if image else None,
     )

@@ -45,14 +45,27 @@ class PushDevice:
         return pending
 
     def answer(
-        self, *, approved: bool, challenge_id: str | None = None, code: str | None = None
+        self,
+        *,
+        approved: bool,
+        challenge_id: str | None = None,
+        code: str | None = None,
+        image: bytes | None = None,
     ) -> dict:
         """Approve (with the number shown on the sign-in page, if asked) or deny; without a
-        ``challenge_id``, the pending one."""
-        if challenge_id is None:
-            challenge_id = self.poll().get("challengeId")
+        ``challenge_id``, the pending one. When the challenge asks for the face, approving
+        is a face authentication with ``image`` (a selfie)."""
+        if challenge_id is None or image is not None:
+            pending = self.poll()
+            challenge_id = challenge_id or pending.get("challengeId")
             if challenge_id is None:
                 raise LookupError("no push challenge is pending for this device")
+            if approved and pending.get("faceRequired"):
+                if image is None:
+                    raise LookupError("this challenge asks for your face: pass a selfie")
+                from recognize_sdk.face_device import FaceDevice
+
+                return FaceDevice(self.device).authenticate(token=pending["token"], image=image)
         key = self.device.key()
         return self.client.answer_push_challenge(
             challenge_id=challenge_id,

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import IsAuthenticated, TenantIdAuthentication
 from actions import push
+from actions.tokens import token_issue
 from devices import keys
 from recognize_project.api import InputSerializer, parse
 from recognize_project.ratelimit import ClientRateThrottle
@@ -24,6 +25,10 @@ class PushChallengeOutput(serializers.Serializer):
     ipAddress = serializers.CharField(required=False, allow_null=True)
     expiresAt = serializers.DateTimeField(required=False)
     numberMatching = serializers.BooleanField(required=False)
+    faceRequired = serializers.BooleanField(required=False)
+    token = serializers.CharField(
+        required=False, help_text="When faceRequired: the action token for face authentication."
+    )
 
 
 class PushAnswerInput(InputSerializer):
@@ -74,18 +79,21 @@ class PushChallengeView(APIView):
         if challenge is None:
             return Response({"challengeId": None})
         action = challenge.action
-        return Response(
-            {
-                "challengeId": challenge.pk,
-                "userId": challenge.user.external_id,
-                "actionCode": action.action_code,
-                "idempotencyKey": str(action.idempotency_key),
-                "userAgent": action.user_agent,
-                "ipAddress": action.ip_address,
-                "expiresAt": challenge.expires_at.isoformat(),
-                "numberMatching": bool(challenge.verification_code),
-            }
-        )
+        body = {
+            "challengeId": challenge.pk,
+            "userId": challenge.user.external_id,
+            "actionCode": action.action_code,
+            "idempotencyKey": str(action.idempotency_key),
+            "userAgent": action.user_agent,
+            "ipAddress": action.ip_address,
+            "expiresAt": challenge.expires_at.isoformat(),
+            "numberMatching": bool(challenge.verification_code),
+            "faceRequired": challenge.face_required,
+        }
+        if challenge.face_required:
+            action.tenant, action.user = request.auth.tenant, challenge.user
+            body["token"] = token_issue(action=action)
+        return Response(body)
 
     @extend_schema(request=PushAnswerInput, responses=PushAnswerOutput, operation_id="push_answer")
     def post(self, request):
