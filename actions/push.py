@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
+from actions import conf
 from actions.events import event_record
 from actions.models import Action, ActionState, PushChallenge
 from actions.services import action_complete, attempt_failure, raise_if_locked
@@ -158,7 +159,7 @@ def push_outbox_due() -> list[str]:
             delivered_at__isnull=True,
             answered_at__isnull=True,
             expires_at__gt=now,
-            created_at__lt=now - timedelta(seconds=15),
+            created_at__lt=now - timedelta(seconds=conf.ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS),
         ).values_list("pk", flat=True)[:500]
     )
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.encryption import seal, unseal
 from accounts.models import Tenant
+from actions import conf
 from actions.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from recognize_sdk.webhooks import SIGNATURE_HEADER, webhook_sign
 
@@ -30,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 LEASE = timedelta(seconds=60)
-#: A due row younger than this is probably still in a queued task; the sweep leaves it.
-SWEEP_GRACE = timedelta(seconds=15)
 ENDPOINT_CACHE_SECONDS = 10.0
 EVENT_TYPES = (
     "action.created",
@@ -194,9 +193,10 @@ def webhook_delivery_attempt(delivery_id: str) -> int | None:
 def webhook_outbox_due(*, limit: int = 500) -> list[str]:
     """Rows no queued task is carrying: due for a while, or sending past their lease."""
     now = timezone.now()
-    due = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - SWEEP_GRACE) | Q(
-        status=DeliveryStatus.SENDING, lease_until__lt=now
-    )
+    due = Q(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lte=now - timedelta(seconds=conf.ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS),
+    ) | Q(status=DeliveryStatus.SENDING, lease_until__lt=now)
     ids = WebhookDelivery.objects.filter(due).order_by("next_attempt_at").values_list("pk")
     return [str(pk) for (pk,) in ids[:limit]]
 

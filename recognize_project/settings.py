@@ -158,6 +158,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("RECOGNIZE_OUTBOX_SWEEP_SECONDS", 30)),
     },
 }
+ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS = float(
+    os.environ.get("RECOGNIZE_OUTBOX_SWEEP_GRACE_SECONDS", 15)
+)
 
 # --- E-mail ---------------------------------------------------------------------------------
 _email = os.environ.get("RECOGNIZE_EMAIL_BACKEND", "file")
