@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from accounts.models import EndUser, Tenant
 from actions.models import AuditEvent
+from recognize_project import sql
 
 _client: ContextVar[tuple[str | None, str]] = ContextVar("audit_client", default=(None, ""))
 
@@ -46,7 +47,7 @@ def audit_record(
 ) -> AuditEvent:
     """Append ``event_type`` for ``user`` of ``tenant`` to the audit log."""
     ip_address, user_agent = _client.get()
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         tenant=tenant,
         user=user,
         event_type=event_type,
@@ -54,3 +55,5 @@ def audit_record(
         user_agent=user_agent,
         detail={key: str(value) for key, value in detail.items()},
     )
+    sql.insert(event)  # one plain INSERT: this runs on every verification
+    return event

@@ -43,3 +43,30 @@ def device_event(device, event_type: str) -> None:
         deviceType=device.type,
         deviceName=device.name,
     )
+
+
+def action_event(action, event_type: str = "action.updated", **detail: object) -> None:
+    """``action.updated`` (audited: it is an authentication's outcome) for ``action``."""
+    event_record(
+        tenant=action.tenant,
+        user=action.user,
+        event_type=event_type,
+        actionCode=action.action_code,
+        idempotencyKey=action.idempotency_key,
+        state=action.state,
+        verificationMethod=action.verification_method or "",
+        **detail,
+    )
+
+
+def authentication_failed(authenticator, reason: str) -> None:
+    """Audit a failed verification by ``authenticator`` (a wrong signature, code or face)."""
+    event_record(
+        tenant=authenticator.tenant,
+        user=authenticator.user,
+        event_type="authentication.failed",
+        verificationMethod=authenticator.verification_method,
+        userAuthenticatorId=authenticator.pk,
+        reason=reason,
+        locked=not authenticator.verify_is_allowed(),
+    )

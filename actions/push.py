@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import conf
-from actions.events import event_record
+from actions.events import authentication_failed, event_record
 from actions.models import Action, ActionState, PushChallenge
 from actions.services import action_complete, attempt_failure, raise_if_locked
 from devices import keys
@@ -268,6 +268,7 @@ def _count_failure(authenticator: Authenticator, code: str, what: str) -> Applic
         threshold=authenticator.tenant.lockout_threshold,
         base_seconds=authenticator.tenant.lockout_seconds,
     )
+    authentication_failed(authenticator, code)
     return attempt_failure(authenticator, code, what)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import EndUser, Tenant
 from accounts.services import user_get_or_create
 from actions import conf, selectors
+from actions.events import action_event, authentication_failed
 from actions.models import (
     SUCCEEDED_STATES,
     Action,
@@ -29,6 +30,7 @@ from actions.models import (
 )
 from actions.rules.selectors import rule_context, rules_decide
 from actions.tokens import ActionToken, token_decode, token_issue
+from actions.webhooks import webhook_emit, webhook_wanted
 from devices import keys
 from devices import selectors as device_selectors
 from devices.models import Authenticator, VerificationMethod
@@ -140,24 +142,41 @@ def _action_record(
         and VerificationMethod.PUSH in enrolled
         and (allowed is None or VerificationMethod.PUSH in allowed or face_required)
     )
-    if not pushes:  # the action is the only write
+    announce = webhook_wanted(tenant=tenant, event_type="action.created")
+    if not pushes and not announce:  # the action is the only write
         sql.insert(action)
         return TrackResult(action, token_issue(action=action, scopes=scopes), enrolled, allowed)
     from actions.push import push_challenge_create, push_limits_check  # push builds on this module
 
     with transaction.atomic():
-        push_limits_check(tenant=tenant, user=context.user)
+        if pushes:
+            push_limits_check(tenant=tenant, user=context.user)
         sql.insert(action)
-        push = push_challenge_create(action=action, face_required=face_required)
+        push = push_challenge_create(action=action, face_required=face_required) if pushes else None
+        if announce:
+            webhook_emit(
+                tenant=tenant,
+                event_type="action.created",
+                data={
+                    "userId": context.user.external_id,
+                    "actionCode": code,
+                    "idempotencyKey": str(action.idempotency_key),
+                    "state": outcome,
+                    "ruleIds": rule_ids,
+                },
+            )
     token = token_issue(action=action, scopes=scopes)
-    return TrackResult(action, token, enrolled, allowed, push.verification_code)
+    code_shown = push.verification_code if push is not None else ""
+    return TrackResult(action, token, enrolled, allowed, code_shown)
 
 
 def action_update(*, action: Action, state: str) -> Action:
     """Set an action's state, as the tenant's backend or a reviewer decides."""
     action.state = state
     action.state_updated_at = timezone.now()
-    action.save(update_fields=["state", "state_updated_at"])
+    with transaction.atomic():
+        action.save(update_fields=["state", "state_updated_at"])
+        action_event(action, source="backend")
     return action
 
 
@@ -387,6 +406,7 @@ def device_proof_check(
     authenticator.throttle_increment(
         threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds
     )
+    authentication_failed(authenticator, "invalid_signature")
     return DeviceProof(
         authenticator,
         challenge,
@@ -449,6 +469,7 @@ def action_complete(*, action: Action, authenticator: Authenticator) -> None:
         action,
         ["state", "state_updated_at", "verification_method", "verified_device", "device_bound"],
     )
+    action_event(action)
 
 
 def raise_if_locked(authenticator: Authenticator) -> None:

@@ -85,6 +85,11 @@ def _endpoints(tenant_id: uuid.UUID) -> list[WebhookEndpoint]:
     return endpoints
 
 
+def webhook_wanted(*, tenant: Tenant, event_type: str) -> bool:
+    """Whether any endpoint of ``tenant`` wants ``event_type`` (from the endpoint cache)."""
+    return any(e.wants(event_type) for e in _endpoints(tenant.pk))
+
+
 def webhook_emit(*, tenant: Tenant, event_type: str, data: dict) -> list[WebhookDelivery]:
     """Record ``event_type`` for every endpoint of ``tenant`` that wants it (in the caller's
     transaction) and queue the deliveries once it commits."""

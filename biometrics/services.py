@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
-from actions.events import authenticator_event
+from actions.events import authentication_failed, authenticator_event
 from actions.models import Action, ActionState
 from actions.push import push_challenge_settle
 from actions.services import (
@@ -337,6 +337,7 @@ def face_decide(
         face.throttle_increment(
             threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
         )
+        authentication_failed(face, "face_mismatch")
         failure = attempt_failure(face, "face_mismatch", "The face does not match")
         face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
         return None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from actions.events import authentication_failed
 from actions.services import attempt_failure, raise_if_locked
 from devices.models import Authenticator
 from recognize_project import keys
@@ -49,6 +50,7 @@ def attempt(
         authenticator.throttle_increment(
             threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds
         )
+        authentication_failed(authenticator, "invalid_code")
     raise attempt_failure(authenticator, "invalid_code", what)
 
 

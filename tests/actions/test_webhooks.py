@@ -35,15 +35,16 @@ def test_binding_and_deleting_a_device_send_signed_events(acme_committed, endpoi
     _, secret = endpoint
     device = acme_committed.bound_device("alice")
     acme_committed.delete_device("alice", device.key().binding["deviceId"])
-    arrived = receiver.wait_for(4)
+    arrived = receiver.wait_for(5)
     types = [json.loads(body)["type"] for _, body in arrived]
     assert types == [
+        "action.created",  # the enrollment's track
         "device.bound",
         "authenticator.created",
         "device.deleted",
         "authenticator.deleted",
     ]
-    headers, body = arrived[0]
+    headers, body = arrived[1]
     webhook_verify(secret=secret, header=headers["Recognize-Signature"], body=body)
     event = json.loads(body)
     assert headers["Recognize-Event-Id"] == event["id"]
@@ -79,8 +80,8 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_swept(acme_committed, e
     assert webhook_outbox_sweep() == 0  # not due yet
     receiver.status = 200
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=1))
-    assert webhook_outbox_sweep() == 2
-    assert len(receiver.wait_for(2)) == 2
+    assert webhook_outbox_sweep() == 3  # action.created, device.bound, authenticator.created
+    assert len(receiver.wait_for(3)) == 3
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
 
@@ -113,10 +114,10 @@ def test_a_delivery_being_sent_is_not_sent_twice(acme_committed, endpoint, recei
 
 def test_replay_sends_a_delivered_event_again(acme_committed, endpoint, receiver):
     acme_committed.bound_device("alice")
-    receiver.wait_for(2)
+    receiver.wait_for(3)
     delivery = WebhookDelivery.objects.get(event_type="device.bound")
     webhooks.webhook_delivery_replay(delivery=delivery)
-    arrived = receiver.wait_for(3)
+    arrived = receiver.wait_for(4)
     assert json.loads(arrived[-1][1])["id"] == str(delivery.event_id)
 
 
@@ -154,3 +155,36 @@ def test_receivers_reject_forged_or_stale_signatures(change):
 def test_the_secret_is_stored_sealed(acme_committed, endpoint):
     row, secret = endpoint
     assert secret.encode() not in bytes(row.sealed_secret)
+
+
+def test_actions_are_announced_and_every_attempt_is_audited(acme_committed, receiver):
+    from actions.models import AuditEvent
+    from recognize_sdk import RecognizeError
+
+    webhooks._endpoints_cache.clear()
+    webhooks.webhook_endpoint_create(
+        tenant=acme_committed.tenant,
+        url=receiver.url,
+        event_types=["action.created", "action.updated"],
+    )
+    phone = acme_committed.bound_device("alice")
+    tracked = acme_committed.track("alice", "signIn")
+    phone.verify(token=tracked["token"])
+    events = [json.loads(body) for _, body in receiver.wait_for(3)]
+    created = [e for e in events if e["type"] == "action.created"]
+    updated = [e for e in events if e["type"] == "action.updated"]
+    assert tracked["idempotency_key"] in {e["data"]["idempotencyKey"] for e in created}
+    assert updated[-1]["data"]["state"] == "CHALLENGE_SUCCEEDED"
+    assert updated[-1]["data"]["verificationMethod"] == "IN_APP"
+    key = phone.key()
+    challenge = phone.client.challenge(token=acme_committed.track("alice", "pay")["token"])
+    with pytest.raises(RecognizeError):
+        phone.client.verify_in_app(
+            challenge_id=challenge["challengeId"],
+            public_key=key.public_key,
+            signature=key.sign("something else"),
+        )
+    audited = list(AuditEvent.objects.values_list("event_type", flat=True))
+    assert "action.updated" in audited and "authentication.failed" in audited
+    failed = AuditEvent.objects.get(event_type="authentication.failed")
+    assert failed.detail["reason"] == "invalid_signature" and failed.detail["locked"] == "False"
