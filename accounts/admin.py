@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
+from actions.admin_audit import AuditedModelAdmin
 
 
 class TenantForm(forms.ModelForm):
@@ -62,7 +63,7 @@ def rotate_secret_keys(modeladmin, request, queryset):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(AuditedModelAdmin):
     form = TenantForm
     list_display = ("name", "id", "token_ttl_seconds", "lockout_threshold", "created_at")
     search_fields = ("name", "id")
@@ -85,7 +86,7 @@ def revoke_keys(modeladmin, request, queryset):
 
 
 @admin.register(SecretKey)
-class SecretKeyAdmin(admin.ModelAdmin):
+class SecretKeyAdmin(AuditedModelAdmin):
     list_display = ("prefix", "tenant", "created_at", "revoked_at")
     list_filter = ("tenant", ("revoked_at", admin.EmptyFieldListFilter))
     readonly_fields = ("tenant", "prefix", "key_hash", "created_at", "revoked_at")
@@ -96,7 +97,7 @@ class SecretKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(EndUser)
-class EndUserAdmin(admin.ModelAdmin):
+class EndUserAdmin(AuditedModelAdmin):
     list_display = ("external_id", "tenant", "email", "phone_number", "created_at")
     list_filter = ("tenant",)
     search_fields = ("external_id", "email", "phone_number", "username")

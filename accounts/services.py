@@ -21,23 +21,35 @@ def secret_key_hash(secret: str) -> str:
 def secret_key_create(*, tenant: Tenant) -> tuple[SecretKey, str]:
     """Create a key for ``tenant``; returns the row and the key, which is never stored."""
     secret = SECRET_KEY_PREFIX + secrets.token_urlsafe(32)
-    key = SecretKey.objects.create(
-        tenant=tenant, prefix=secret[:10], key_hash=secret_key_hash(secret)
-    )
+    with transaction.atomic():
+        key = SecretKey.objects.create(
+            tenant=tenant, prefix=secret[:10], key_hash=secret_key_hash(secret)
+        )
+        _key_event(tenant, "secret_key.created", key)
     return key, secret
 
 
+def _key_event(tenant: Tenant, event_type: str, key: SecretKey) -> None:
+    from actions.events import event_record  # actions builds on accounts
+
+    event_record(tenant=tenant, event_type=event_type, prefix=key.prefix)
+
+
+@transaction.atomic
 def secret_key_revoke(*, key: SecretKey) -> None:
     """Revoke a key at once."""
-    SecretKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = SecretKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        _key_event(key.tenant, "secret_key.revoked", key)
 
 
 @transaction.atomic
 def secret_key_rotate(*, tenant: Tenant) -> tuple[SecretKey, str]:
     """Create a new key and revoke every other key of ``tenant``."""
-    SecretKey.objects.filter(tenant=tenant, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    for key in SecretKey.objects.filter(tenant=tenant, revoked_at__isnull=True):
+        secret_key_revoke(key=key)
     return secret_key_create(tenant=tenant)
 
 

@@ -5,13 +5,14 @@ from django import forms
 from django.contrib import admin, messages
 
 from actions import webhooks
+from actions.admin_audit import AuditedModelAdmin
 from actions.models import Action, ActionConfig, AuditEvent, Rule, WebhookDelivery, WebhookEndpoint
 from actions.rules import services as rule_services
 from devices.models import VerificationMethod
 
 
 @admin.register(ActionConfig)
-class ActionConfigAdmin(admin.ModelAdmin):
+class ActionConfigAdmin(AuditedModelAdmin):
     list_display = ("action_code", "tenant", "default_outcome")
     list_filter = ("tenant", "default_outcome")
     search_fields = ("action_code",)
@@ -47,7 +48,7 @@ class RuleForm(forms.ModelForm):
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(AuditedModelAdmin):
     """Rules are validated like through the API: a bad condition is shown on the form, named
     by its index."""
 
@@ -69,7 +70,7 @@ class RuleAdmin(admin.ModelAdmin):
             rule_services.rule_delete(rule=rule)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedModelAdmin):
     """Records nobody edits, adds or deletes by hand."""
 
     def get_readonly_fields(self, request, obj=None):
@@ -123,7 +124,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(AuditedModelAdmin):
     """Endpoints; the signing secret is made on creation and shown once."""
 
     form = WebhookEndpointForm

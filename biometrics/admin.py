@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from actions.admin_audit import AuditedModelAdmin
 from biometrics.models import FaceJob, FaceTemplate
 
 
 @admin.register(FaceTemplate)
-class FaceTemplateAdmin(admin.ModelAdmin):
+class FaceTemplateAdmin(AuditedModelAdmin):
     list_display = ("id", "user", "tenant", "source", "created_at")
     list_filter = ("source", "tenant")
     search_fields = ("id", "user__external_id")
@@ -21,7 +22,7 @@ class FaceTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(FaceJob)
-class FaceJobAdmin(admin.ModelAdmin):
+class FaceJobAdmin(AuditedModelAdmin):
     list_display = (
         "id",
         "kind",

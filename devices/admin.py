@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from actions.admin_audit import AuditedModelAdmin
 from devices.models import Authenticator, Device
 
 
@@ -16,7 +17,7 @@ class AuthenticatorInline(admin.TabularInline):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(AuditedModelAdmin):
     list_display = (
         "id",
         "type",
@@ -43,7 +44,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(AuditedModelAdmin):
     list_display = (
         "id",
         "verification_method",

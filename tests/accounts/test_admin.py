@@ -135,3 +135,23 @@ def test_webhook_endpoints_show_the_secret_once_and_deliveries_replay(operator, 
         )
     assert replay.call_count == 1
     assert operator.get(f"/admin/actions/webhookdelivery/{delivery.pk}/change/").status_code == 200
+
+
+def test_key_changes_and_operator_edits_are_audited(operator, acme):
+    from actions.models import AuditEvent
+
+    operator.post(
+        "/admin/accounts/tenant/",
+        {"action": "rotate_secret_keys", "_selected_action": [acme.tenant.pk]},
+    )
+    operator.post(
+        f"/admin/accounts/tenant/{acme.tenant.pk}/change/", _tenant_form(lockout_threshold=3)
+    )
+    events = list(
+        AuditEvent.objects.filter(tenant=acme.tenant).values_list("event_type", "detail")
+    )
+    kinds = [kind for kind, _ in events]
+    assert kinds.count("secret_key.created") == 2 and "secret_key.revoked" in kinds
+    changed = next(detail for kind, detail in events if kind == "admin.changed")
+    assert changed["model"] == "accounts.Tenant" and changed["operator"] == "admin"
+    assert not any(KEY.search(str(detail)) for _, detail in events)  # no key in the log
