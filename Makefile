@@ -33,13 +33,14 @@ test: $(INSTALLED)
 	scripts/chromium.sh
 	scripts/test.sh
 
-## bench: gunicorn + PostgreSQL + Redis (+ a Celery worker): in-app flow and face numbers;
+## bench: gunicorn + PostgreSQL + Redis (+ a Celery worker): in-app flow, face and push numbers;
 ## writes docs/benchmarks.md
 bench: $(INSTALLED)
 	scripts/services.sh ensure
 	$(BIN)/python manage.py fetch_models
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.face
+	$(BIN)/python -m bench.push
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
