@@ -9,6 +9,7 @@ from io import BytesIO
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import qrcode
+import qrcode.constants
 import qrcode.image.svg
 from django.conf import settings
 from django.shortcuts import render
@@ -26,7 +27,14 @@ DEEP_LINK_SCHEME = "recognize"
 
 def qr_svg(text: str) -> str:
     """``text`` as an inline SVG QR code."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    # Level L (7 % redundancy) keeps long links (a token is ~500 characters) to fewer, larger
+    # modules, which phone cameras read more easily off a screen.
+    image = qrcode.make(
+        text,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        box_size=8,
+        error_correction=qrcode.constants.ERROR_CORRECT_L,
+    )
     buffer = BytesIO()
     image.save(buffer)
     return buffer.getvalue().decode()
