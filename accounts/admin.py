@@ -5,15 +5,13 @@ from django.contrib import admin, messages
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
-from actions.admin_audit import AuditedModelAdmin
+from actions.admin_audit import AuditedModelAdmin, checkboxes
 
 
 class TenantForm(forms.ModelForm):
-    first_factors = forms.MultipleChoiceField(
-        choices=FirstFactor.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="How users may sign in to the portal and prove themselves before a recovery.",
+    first_factors = checkboxes(
+        FirstFactor.choices,
+        "How users may sign in to the portal and prove themselves before a recovery.",
     )
 
     class Meta:

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from actions import webhooks
-from actions.admin_audit import AuditedModelAdmin
+from actions.admin_audit import AuditedModelAdmin, checkboxes
 from actions.models import Action, ActionConfig, AuditEvent, Rule, WebhookDelivery, WebhookEndpoint
 from actions.rules import services as rule_services
 from devices.models import VerificationMethod
@@ -19,11 +19,9 @@ class ActionConfigAdmin(AuditedModelAdmin):
 
 
 class RuleForm(forms.ModelForm):
-    verification_methods = forms.MultipleChoiceField(
-        choices=VerificationMethod.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="For CHALLENGE_REQUIRED only: the methods allowed; none means any enrolled.",
+    verification_methods = checkboxes(
+        VerificationMethod.choices,
+        "For CHALLENGE_REQUIRED only: the methods allowed; none means any enrolled.",
     )
 
     class Meta:
@@ -111,11 +109,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    event_types = forms.MultipleChoiceField(
-        choices=[(t, t) for t in webhooks.EVENT_TYPES],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text="None checked: every event.",
+    event_types = checkboxes(
+        [(t, t) for t in webhooks.EVENT_TYPES],
+        "None checked: every event.",
     )
 
     class Meta:

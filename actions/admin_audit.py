@@ -1,6 +1,8 @@
-"""Operators' changes in the admin go to the audit log too (beside Django's own admin log),
-under the tenant they concern, naming the operator and the object — never field values."""
+"""What every admin of ours shares: operators' changes go to the audit log too (beside
+Django's own admin log), under the tenant they concern, naming the operator and the object —
+never field values; and list fields edited as checkboxes."""
 
+from django import forms
 from django.contrib import admin
 
 from accounts.models import Tenant
@@ -43,3 +45,10 @@ class AuditedModelAdmin(admin.ModelAdmin):
         for obj in queryset:
             _record(request, obj, "deleted")
         return super().log_deletions(request, queryset)
+
+
+def checkboxes(choices, help_text: str) -> forms.MultipleChoiceField:
+    """A JSON list field edited as checkboxes (none checked is allowed)."""
+    return forms.MultipleChoiceField(
+        choices=choices, widget=forms.CheckboxSelectMultiple, required=False, help_text=help_text
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import conf
-from actions.events import authentication_failed, event_record
+from actions.events import action_event, authentication_failed, event_record
 from actions.models import Action, ActionState, PushChallenge
 from actions.services import action_complete, attempt_failure, raise_if_locked
 from devices import keys
@@ -31,7 +31,11 @@ from devices.push import (
     StaleRegistration,
     push_send,
 )
-from devices.push_credentials import push_registration_disable, push_registration_open
+from devices.push_credentials import (
+    push_authenticator_require,
+    push_registration_disable,
+    push_registration_open,
+)
 from recognize_project.errors import ApplicationError
 from recognize_project.notifications import notify_after_commit
 
@@ -164,29 +168,12 @@ def push_outbox_due() -> list[str]:
     )
 
 
-def _push_authenticator(*, tenant: Tenant, public_key: keys.DevicePublicKey) -> Authenticator:
-    authenticator = (
-        Authenticator.objects.select_related("device", "user", "tenant")
-        .filter(
-            tenant=tenant,
-            verification_method=VerificationMethod.PUSH,
-            device__public_key_fingerprint=public_key.fingerprint,
-        )
-        .first()
-    )
-    if authenticator is None:
-        raise ApplicationError(
-            "credential_not_found", "No push credential has this key.", status=404
-        )
-    return authenticator
-
-
 def push_challenge_pending(
     *, tenant: Tenant, public_key: keys.DevicePublicKey, timestamp: str, signature: str
 ) -> PushChallenge | None:
     """The newest unanswered challenge for the install holding ``public_key``, which proves it
     by signing ``timestamp`` (unix seconds, within a minute of now)."""
-    authenticator = _push_authenticator(tenant=tenant, public_key=public_key)
+    authenticator = push_authenticator_require(tenant=tenant, public_key=public_key)
     if not keys.timestamp_signature_is_valid(public_key.key, signature, timestamp):
         raise ApplicationError(
             "invalid_signature",
@@ -218,7 +205,7 @@ def push_challenge_answer(
 ) -> PushAnswer:
     """Approve or deny a challenge, once. A wrong signature or number counts toward the
     install's lockout; a wrong number also fails the action (whoever typed it is guessing)."""
-    authenticator = _push_authenticator(tenant=tenant, public_key=public_key)
+    authenticator = push_authenticator_require(tenant=tenant, public_key=public_key)
     failure = None
     with transaction.atomic():
         locked = Authenticator.objects.select_for_update().select_related("tenant", "user")
@@ -308,15 +295,7 @@ def _action_fail(action: Action, challenge: PushChallenge, reason: str) -> None:
         challengeId=challenge.pk,
         reason=reason,
     )
-    event_record(
-        tenant=action.tenant,
-        user=action.user,
-        event_type="action.updated",
-        actionCode=action.action_code,
-        idempotencyKey=action.idempotency_key,
-        state=action.state,
-        reason=reason,
-    )
+    action_event(action, reason=reason)
 
 
 def push_challenge_settle(*, action: Action) -> None:

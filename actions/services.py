@@ -262,6 +262,15 @@ def token_user(*, tenant: Tenant, token: ActionToken, scope: str | None = None) 
     return action.user
 
 
+def token_adding_user(*, tenant: Tenant, token: ActionToken | None) -> EndUser:
+    """The user an ``add:authenticators`` token lets the app add a credential to."""
+    if token is None:
+        raise ApplicationError(
+            "unauthorized", "Adding a credential needs an action token.", status=401
+        )
+    return token_user(tenant=tenant, token=token, scope=ADD_AUTHENTICATORS)
+
+
 def challenge_create(
     *, tenant: Tenant, token: ActionToken | None = None, action_code: str = ""
 ) -> Challenge:

@@ -166,9 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render(results)
     print(section)
     if not args.no_report:
-        path = server.REPO / "docs" / "benchmarks.md"
-        existing = path.read_text() if path.exists() else ""
-        path.write_text(report.splice(existing, section, title=TITLE))
+        report.section_write(section, TITLE)
     return 0
 
 

@@ -425,3 +425,12 @@ def write(path: Path, report: Report) -> None:
     existing = path.read_text() if path.exists() else ""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(splice(existing, render(report)))
+
+
+def section_write(section: str, title: str) -> None:
+    """Put ``section`` (headed ``title``) into docs/benchmarks.md, keeping the others."""
+    from bench.server import REPO
+
+    path = REPO / "docs" / "benchmarks.md"
+    existing = path.read_text() if path.exists() else ""
+    path.write_text(splice(existing, section, title=title))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.encryption import seal, unseal
 from accounts.models import EndUser, Tenant
 from actions.events import authenticator_event
-from devices import keys
+from devices import keys, selectors
 from devices.models import Authenticator, Device, PushChannel, PushRegistration, VerificationMethod
 from devices.push import InvalidRegistration, push_registration_validate
 from devices.services import device_credential_add, device_remove
@@ -89,23 +89,25 @@ def push_registration_open(registration: PushRegistration) -> dict:
     return json.loads(plain)
 
 
-def _signed_push_authenticator(*, tenant: Tenant, public_key: str, signature: str) -> Authenticator:
-    """The PUSH authenticator of the install holding ``public_key``, which proves it by signing
-    the current time window."""
-    parsed = keys.public_key_parse(public_key)
-    authenticator = (
-        Authenticator.objects.select_related("device", "tenant", "user")
-        .filter(
-            tenant=tenant,
-            verification_method=VerificationMethod.PUSH,
-            device__public_key_fingerprint=parsed.fingerprint,
-        )
-        .first()
+def push_authenticator_require(
+    *, tenant: Tenant, public_key: keys.DevicePublicKey
+) -> Authenticator:
+    """The PUSH authenticator of the install holding ``public_key``, or a 404 error."""
+    authenticator = selectors.push_authenticator_get(
+        tenant=tenant, fingerprint=public_key.fingerprint
     )
     if authenticator is None:
         raise ApplicationError(
             "credential_not_found", "No push credential has this key.", status=404
         )
+    return authenticator
+
+
+def _signed_push_authenticator(*, tenant: Tenant, public_key: str, signature: str) -> Authenticator:
+    """The PUSH authenticator of the install holding ``public_key``, which proves it by signing
+    the current time window."""
+    parsed = keys.public_key_parse(public_key)
+    authenticator = push_authenticator_require(tenant=tenant, public_key=parsed)
     if not keys.time_window_signature_is_valid(parsed.key, signature):
         raise ApplicationError("invalid_signature", "The signature is not valid.", status=401)
     return authenticator

@@ -69,6 +69,20 @@ def in_app_authenticator_get(
     return authenticator
 
 
+def push_authenticator_get(*, tenant: Tenant, fingerprint: str) -> Authenticator | None:
+    """The PUSH authenticator of the install whose key has ``fingerprint``, with its device,
+    user and tenant."""
+    return (
+        Authenticator.objects.select_related("device", "user", "tenant")
+        .filter(
+            tenant=tenant,
+            verification_method=VerificationMethod.PUSH,
+            device__public_key_fingerprint=fingerprint,
+        )
+        .first()
+    )
+
+
 #: Methods a user can verify with through the Client API today, in order of preference.
 CHALLENGE_METHODS = [VerificationMethod.IN_APP]
 

@@ -9,13 +9,12 @@ from rest_framework.views import APIView
 
 from accounts.authentication import IsAuthenticated, TenantIdAuthentication
 from actions.authentication import ActionTokenAuthentication
-from actions.services import ADD_AUTHENTICATORS, token_consume, token_user
+from actions.services import token_adding_user, token_consume
 from devices import keys, push_credentials
 from devices.api.serializers import InAppRemoveInput, InAppRemoveOutput
 from devices.models import PushChannel
 from devices.push import vapid_public_key
 from recognize_project.api import InputSerializer, parse
-from recognize_project.errors import ApplicationError
 from recognize_project.ratelimit import ClientRateThrottle
 
 
@@ -57,13 +56,9 @@ class PushCredentialView(_ClientView):
     @extend_schema(request=PushAddInput, responses=PushCredentialOutput, operation_id="push_add")
     def post(self, request):
         token = getattr(request.auth, "token", None)
-        if token is None:
-            raise ApplicationError(
-                "unauthorized", "Adding a credential needs an action token.", status=401
-            )
+        user = token_adding_user(tenant=request.auth.tenant, token=token)
         data = parse(PushAddInput, request.data)
         public_key = keys.public_key_parse(data["publicKey"])
-        user = token_user(tenant=request.auth.tenant, token=token, scope=ADD_AUTHENTICATORS)
         with transaction.atomic():  # a refused credential leaves the token unspent
             token_consume(jti=token.jti, expires_at=token.expires_at)
             authenticator = push_credentials.push_credential_add(

@@ -10,7 +10,7 @@ from accounts import selectors as account_selectors
 from accounts.authentication import IsAuthenticated, TenantIdAuthentication
 from accounts.services import user_get_or_create
 from actions.authentication import ActionTokenAuthentication
-from actions.services import ADD_AUTHENTICATORS, token_consume, token_user
+from actions.services import token_adding_user, token_consume
 from biometrics.templates import seed_parse
 from devices import client_states, keys, selectors, services
 from devices.api.serializers import (
@@ -102,13 +102,9 @@ class InAppCredentialView(APIView):
     )
     def post(self, request):
         token = getattr(request.auth, "token", None)
-        if token is None:
-            raise ApplicationError(
-                "unauthorized", "Adding a credential needs an action token.", status=401
-            )
+        user = token_adding_user(tenant=request.auth.tenant, token=token)
         data = parse(InAppAddInput, request.data)
         public_key = keys.public_key_parse(data["publicKey"])
-        user = token_user(tenant=request.auth.tenant, token=token, scope=ADD_AUTHENTICATORS)
         with transaction.atomic():  # a refused credential leaves the token unspent
             token_consume(jti=token.jti, expires_at=token.expires_at)
             authenticator = services.in_app_credential_add(
