@@ -147,9 +147,7 @@ def test_key_changes_and_operator_edits_are_audited(operator, acme):
     operator.post(
         f"/admin/accounts/tenant/{acme.tenant.pk}/change/", _tenant_form(lockout_threshold=3)
     )
-    events = list(
-        AuditEvent.objects.filter(tenant=acme.tenant).values_list("event_type", "detail")
-    )
+    events = list(AuditEvent.objects.filter(tenant=acme.tenant).values_list("event_type", "detail"))
     kinds = [kind for kind, _ in events]
     assert kinds.count("secret_key.created") == 2 and "secret_key.revoked" in kinds
     changed = next(detail for kind, detail in events if kind == "admin.changed")
