@@ -22,3 +22,8 @@ ACTIONS_RULES_CACHE_SECONDS: float = getattr(settings, "ACTIONS_RULES_CACHE_SECO
 ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS: float = float(
     getattr(settings, "ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS", 15.0)
 )
+#: Seconds by which ``lastVerifiedAt`` of an authenticator and ``lastUsedAt`` of a device may
+#: lag: a verification within this time of the recorded one does not write it again.
+ACTIONS_LAST_USE_GRANULARITY_SECONDS: int = getattr(
+    settings, "ACTIONS_LAST_USE_GRANULARITY_SECONDS", 60
+)

@@ -39,6 +39,9 @@ from recognize_project.errors import ApplicationError
 from recognize_sdk.proof import proof_message
 
 ADD_AUTHENTICATORS = "add:authenticators"
+#: How stale ``Authenticator.last_verified_at`` and ``Device.last_used_at`` may be: a success
+#: within this time of the recorded one does not write them again.
+LAST_USE_GRANULARITY = timedelta(seconds=conf.ACTIONS_LAST_USE_GRANULARITY_SECONDS)
 
 _SUCCEEDED_STATES = sorted(str(state) for state in SUCCEEDED_STATES)
 # Also returns the user's userId (external_id), the one thing of the user validate shows.
@@ -144,7 +147,7 @@ def _action_record(
     )
     announce = webhook_wanted(tenant=tenant, event_type="action.created")
     if not pushes and not announce:  # the action is the only write
-        sql.insert(action)
+        sql.insert(action, durable=False)  # a lost action only makes its token useless
         return TrackResult(action, token_issue(action=action, scopes=scopes), enrolled, allowed)
     from actions.push import push_challenge_create, push_limits_check  # push builds on this module
 
@@ -282,7 +285,7 @@ def challenge_create(
         expires_at=timezone.now() + timedelta(seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS),
     )
     if token is None:
-        sql.insert(challenge)
+        sql.insert(challenge, durable=False)
     elif not _challenge_insert_for_action(challenge, idempotency_key=token.idempotency_key):
         raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
     return challenge
@@ -291,21 +294,25 @@ def challenge_create(
 def _challenge_insert_for_action(challenge: Challenge, *, idempotency_key: str) -> bool:
     """INSERT ``challenge`` bound to the tenant's action with ``idempotency_key``, taking the
     action's code; in one statement, which inserts nothing (False) when there is no such action.
+
+    The commit may be asynchronous: a challenge lost in a database crash is simply unknown
+    afterwards, and spending it (verify) commits synchronously.
     """
     key = selectors.idempotency_key_parse(idempotency_key)
     if key is None:
         return False
     challenge.created_at = timezone.now()
     row = sql.fetch_one(
-        "INSERT INTO actions_challenge"
+        "INSERT INTO actions_challenge"  # noqa: S608 (no input in the SQL)
         " (id, tenant_id, action_id, action_code, device_id, created_at, expires_at, used_at)"
         " SELECT %s, tenant_id, id, action_code, NULL, %s, %s, NULL FROM actions_action"
-        " WHERE tenant_id = %s AND idempotency_key = %s RETURNING action_id, action_code",
+        " WHERE tenant_id = %s AND idempotency_key = %s"
+        f" RETURNING action_id, action_code{sql.asynchronous_commit()}",
         [challenge.id, challenge.created_at, challenge.expires_at, challenge.tenant_id, key],
     )
     if row is None:
         return False
-    challenge.action_id, challenge.action_code = row
+    challenge.action_id, challenge.action_code = row[:2]
     sql.mark_saved(challenge)
     return True
 
@@ -446,39 +453,117 @@ def in_app_verify(
         proof = device_proof_check(
             tenant=tenant, challenge_id=challenge_id, public_key=public_key, signature=signature
         )
-        action = challenge_action(
-            challenge=proof.challenge, token=token, user=proof.authenticator.user
-        )
-        if proof.failure is None:
-            action_complete(action=action, authenticator=proof.authenticator)
+        user = proof.authenticator.user
+        action = None
+        if proof.failure is None and token is not None:
+            action = _token_action_complete(
+                challenge=proof.challenge, token=token, authenticator=proof.authenticator
+            )
+        if action is None:
+            action = challenge_action(challenge=proof.challenge, token=token, user=user)
+            if proof.failure is None:
+                action_complete(action=action, authenticator=proof.authenticator)
     if proof.failure is not None:
         raise proof.failure
     return InAppVerification(action, proof.authenticator, token_issue(action=action))
 
 
+_ACTION_COLUMNS = sql.columns(Action)
+_COMPLETED = ["state", "state_updated_at", "verification_method", "verified_device", "device_bound"]
+# The checks of ``challenge_action`` for a token's action, and ``action_complete``'s UPDATE.
+_TOKEN_ACTION_COMPLETE = (
+    "UPDATE actions_action SET state = %s, state_updated_at = %s, verification_method = %s,"  # noqa: S608 (model columns)
+    " verified_device_id = %s, device_bound = %s"
+    " WHERE tenant_id = %s AND idempotency_key = %s AND user_id = %s AND state = %s"
+)
+
+
+def _token_action_complete(
+    *, challenge: Challenge, token: ActionToken, authenticator: Authenticator
+) -> Action | None:
+    """``challenge_action`` then ``action_complete`` for a token's action, as one conditional
+    UPDATE: the completed action, or None when a check fails (``challenge_action`` then says
+    which). The action is completed only while it is still pending, whoever else tries."""
+    user = authenticator.user
+    if token.user_id != user.external_id:
+        return None
+    key = selectors.idempotency_key_parse(token.idempotency_key)
+    if key is None:
+        return None
+    now = timezone.now()
+    query, only = _TOKEN_ACTION_COMPLETE, []
+    if challenge.action_id is not None:  # a challenge made for an action completes only that one
+        query, only = f"{query} AND id = %s", [challenge.action_id]
+    row = sql.fetch_one(
+        f"{query} RETURNING {_ACTION_COLUMNS}",
+        [
+            ActionState.CHALLENGE_SUCCEEDED.value,
+            now,
+            authenticator.verification_method,
+            authenticator.device_id,
+            authenticator.device_id is not None,
+            challenge.tenant_id,
+            key,
+            user.pk,
+            ActionState.CHALLENGE_REQUIRED.value,
+            *only,
+        ],
+    )
+    if row is None:
+        return None
+    action = sql.instance_from_row(Action, row)
+    action.user, action.tenant = user, challenge.tenant
+    _authenticator_verified(authenticator, now=now)
+    action_event(action)
+    return action
+
+
 def action_complete(*, action: Action, authenticator: Authenticator) -> None:
     """Mark ``action`` CHALLENGE_SUCCEEDED by ``authenticator`` (whose lockout count resets)."""
     now = timezone.now()
-    authenticator.throttle_reset(commit=False)
-    authenticator.last_verified_at = now
-    sql.update(
-        authenticator, ["failure_count", "lockout_count", "locked_until", "last_verified_at"]
-    )
-    if authenticator.device_id is not None:
-        sql.execute(
-            "UPDATE devices_device SET last_used_at = %s WHERE id = %s",
-            [now, authenticator.device_id],
-        )
+    _authenticator_verified(authenticator, now=now)
     action.state = ActionState.CHALLENGE_SUCCEEDED
     action.state_updated_at = now
     action.verification_method = authenticator.verification_method
     action.verified_device_id = authenticator.device_id
     action.device_bound = authenticator.device_id is not None
-    sql.update(
-        action,
-        ["state", "state_updated_at", "verification_method", "verified_device", "device_bound"],
-    )
+    sql.update(action, _COMPLETED)
     action_event(action)
+
+
+def _recent(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and now - moment < LAST_USE_GRANULARITY
+
+
+def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> None:
+    """Reset the lockout count of ``authenticator`` (locked by the caller) after a success,
+    and record when it and its device were last used, at ``LAST_USE_GRANULARITY``.
+
+    A row whose counters are already clear and whose time is recent is not written: the
+    times shown (``lastVerifiedAt``, ``lastUsedAt``) may lag by up to that much, and the
+    in-app flow saves two UPDATEs per verification.
+    """
+    clear = (
+        authenticator.failure_count == 0
+        and authenticator.lockout_count == 0
+        and authenticator.locked_until is None
+    )
+    if not (clear and _recent(authenticator.last_verified_at, now)):
+        authenticator.throttle_reset(commit=False)
+        authenticator.last_verified_at = now
+        sql.update(
+            authenticator, ["failure_count", "lockout_count", "locked_until", "last_verified_at"]
+        )
+    if authenticator.device_id is None:
+        return
+    device = authenticator.device if Authenticator.device.is_cached(authenticator) else None
+    if device is None or not _recent(device.last_used_at, now):
+        sql.execute(
+            "UPDATE devices_device SET last_used_at = %s WHERE id = %s",
+            [now, authenticator.device_id],
+        )
+        if device is not None:
+            device.last_used_at = now
 
 
 def raise_if_locked(authenticator: Authenticator) -> None:

@@ -3,18 +3,36 @@
 Tenants can check them offline against ``/.well-known/jwks.json``; the server still decides
 validity from the action row, so a token is never more powerful than its action's state.
 
-Each process remembers the tokens it issued or verified lately: the same token usually comes
-back (the challenge and the verify request of a flow carry the one track issued; validate gets
-the one verify issued), and checking it again would repeat PyJWT's parsing and the ECDSA
-verification, 0.3 ms. Its signature cannot have changed; expiry is checked on every use.
+Tokens are signed and checked here with ``cryptography`` directly (JWS compact form, RFC 7515;
+ES256 as RFC 7518 §3.4 defines it): they have one fixed shape, and PyJWT's generic handling of
+headers, claims and options cost more than the ECDSA itself (0.08 of 0.18 ms to check one,
+0.05 of 0.08 ms to sign one). A token is accepted only with ``alg`` ES256, a 64-byte signature
+by the token-signing key over exactly the first two parts, our audience, an integer ``exp`` in
+the future, an ``iat`` not in the future and every claim present as a string.
+
+Each process also remembers the tokens it issued or verified lately: the same token usually
+comes back (the challenge and the verify request of a flow carry the one track issued;
+validate gets the one verify issued), and its signature cannot have changed. Expiry is
+checked on every use.
 """
 
+import base64
+import binascii
+import functools
+import json
+import re
 import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from django.conf import settings
 from django.utils import timezone
 
@@ -25,6 +43,9 @@ from recognize_project.errors import ApplicationError
 AUDIENCE = "recognize:action"
 MAX_TTL_SECONDS = 600
 KNOWN_TOKENS_MAX = 2048  # a few seconds of traffic: tokens come back within a flow
+_REQUIRED_CLAIMS = ("sub", "tid", "act", "idk", "jti")  # strings; exp and iat are integers
+_ES256 = ec.ECDSA(hashes.SHA256())
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -79,12 +100,7 @@ def token_issue(*, action: Action, scopes: frozenset[str] | set[str] = frozenset
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
     }
-    token = jwt.encode(
-        claims,
-        keys.token_signing_key(),
-        algorithm="ES256",
-        headers={"kid": keys.token_signing_jwk()["kid"]},
-    )
+    token = _signed(claims)
     _remember(token, _action_token(claims))
     return token
 
@@ -102,18 +118,70 @@ def token_decode(token: str, *, status: int = 401) -> ActionToken:
     return known
 
 
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    """Strict base64url without padding: anything outside its alphabet is an error."""
+    if not _BASE64URL.fullmatch(text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@functools.cache
+def _header() -> str:
+    """The encoded JOSE header of every token (``kid`` names the key in the JWKS)."""
+    header = {"alg": "ES256", "kid": keys.token_signing_jwk()["kid"], "typ": "JWT"}
+    return _b64url(json.dumps(header, separators=(",", ":")).encode())
+
+
+@functools.cache
+def _verifying_key() -> ec.EllipticCurvePublicKey:
+    return keys.token_signing_key().public_key()
+
+
+def _signed(claims: dict) -> str:
+    """``claims`` as a JWS in compact form, signed with ES256 by the token-signing key."""
+    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = f"{_header()}.{payload}"
+    r, s = decode_dss_signature(keys.token_signing_key().sign(signing_input.encode(), _ES256))
+    return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
 def _verified(token: str, *, status: int) -> ActionToken:
-    """The claims of ``token`` after PyJWT checked signature, audience, expiry and presence."""
+    """The claims of ``token`` once its header, signature, audience, times and claims hold."""
+    invalid = ApplicationError("invalid_token", "The token is not valid.", status=status)
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise invalid
+    header_part, payload_part, signature_part = parts
     try:
-        claims = jwt.decode(
-            token,
-            keys.token_signing_key().public_key(),
-            algorithms=["ES256"],
-            audience=AUDIENCE,
-            options={"require": ["exp", "iat", "sub", "tid", "act", "idk", "jti"]},
+        header = json.loads(_b64url_decode(header_part))
+        signature = _b64url_decode(signature_part)
+        if not isinstance(header, dict) or header.get("alg") != "ES256" or len(signature) != 64:
+            raise invalid
+        _verifying_key().verify(
+            encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            ),
+            f"{header_part}.{payload_part}".encode("ascii"),
+            _ES256,
         )
-    except jwt.ExpiredSignatureError:
-        raise ApplicationError("expired_token", "The token has expired.", status=status) from None
-    except jwt.InvalidTokenError:
-        raise ApplicationError("invalid_token", "The token is not valid.", status=status) from None
+        claims = json.loads(_b64url_decode(payload_part))
+    except (ValueError, binascii.Error, InvalidSignature):  # JSON and UnicodeError are ValueErrors
+        raise invalid from None
+    if not (
+        isinstance(claims, dict)
+        and claims.get("aud") == AUDIENCE
+        and all(isinstance(claims.get(name), str) for name in _REQUIRED_CLAIMS)
+        and isinstance(claims.get("scope", ""), str)
+        and all(type(claims.get(name)) is int for name in ("exp", "iat"))
+    ):
+        raise invalid
+    now = timezone.now().timestamp()
+    if claims["iat"] > now:
+        raise invalid
+    if claims["exp"] <= now:
+        raise ApplicationError("expired_token", "The token has expired.", status=status)
     return _action_token(claims)

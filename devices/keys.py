@@ -7,6 +7,7 @@ Signatures may be DER (X9.62, what iOS/Android/OpenSSL produce) or raw r‖s (We
 
 import base64
 import binascii
+import functools
 import hashlib
 import math
 import time
@@ -39,9 +40,20 @@ def b64decode_any(value: str) -> bytes:
 
 def public_key_parse(encoded: str) -> DevicePublicKey:
     """Parse a base64 P-256 public key (SPKI DER or uncompressed point) or raise a 400."""
-    invalid = ApplicationError("invalid_public_key", "publicKey is not a base64 P-256 public key.")
     if not isinstance(encoded, str) or len(encoded) > 1024:
-        raise invalid
+        raise _invalid_public_key()
+    return _public_key_parsed(encoded)
+
+
+def _invalid_public_key() -> ApplicationError:
+    return ApplicationError("invalid_public_key", "publicKey is not a base64 P-256 public key.")
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_key_parsed(encoded: str) -> DevicePublicKey:
+    """``public_key_parse`` of a string, remembered: every verification of a device presents
+    the same key, and a parsed key is immutable (invalid ones raise and are not kept)."""
+    invalid = _invalid_public_key()
     try:
         raw = b64decode_any(encoded)
         if len(raw) == 65 and raw[0] == 4:

@@ -16,11 +16,11 @@ from accounts.services import tenant_create
 pytestmark = pytest.mark.integration
 
 
-def _get(handler: WSGIHandler, path: str, secret: str) -> int:
+def _get(handler: WSGIHandler, path: str, secret: str, method: str = "GET") -> int:
     """One request through the WSGI handler, closed as a server closes it; its status."""
     statuses = []
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "SERVER_NAME": "testserver",
         "SERVER_PORT": "80",
@@ -43,13 +43,21 @@ def _terminate_backend(pid: int) -> None:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
-def test_a_connection_broken_while_idle_is_replaced_after_one_failed_request(transactional_db):
+@pytest.mark.parametrize(
+    "method, path",
+    [("GET", "/v1/users/alice"), ("POST", "/v1/users/alice/actions/signIn")],
+    ids=["orm", "plain-sql"],  # track's statements go through the kept cursor of `sql`
+)
+def test_a_connection_broken_while_idle_is_replaced_after_one_failed_request(
+    transactional_db, method, path
+):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     _, secret = tenant_create(name="acme")
     handler = WSGIHandler()
-    assert _get(handler, "/v1/users/alice", secret) == 200
+    assert _get(handler, path, secret, method) == 200
+    assert _get(handler, path, secret, method) == 200  # alice exists: the plain-SQL path
     _terminate_backend(connection.connection.info.backend_pid)
 
-    assert _get(handler, "/v1/users/alice", secret) == 500
-    assert _get(handler, "/v1/users/alice", secret) == 200
+    assert _get(handler, path, secret, method) == 500
+    assert _get(handler, path, secret, method) == 200
