@@ -96,6 +96,7 @@ class Report:
     health: RunResult
     flows: list[RunResult]
     targets: list[Target]
+    pair_ratios: list[float] = field(default_factory=list)
     wrk: WrkResult | None = None
     queries: dict[str, Any] | None = None
     profile: Summary | None = None
@@ -171,6 +172,14 @@ def render(report: Report) -> str:
     out += _table(["", ""], rows)
 
     out += ["", "### Targets (16 clients, same Python generator for bare and flow)", ""]
+    if len(report.pair_ratios) > 1:
+        ratios = ", ".join(f"{100 * r:.1f} %" for r in report.pair_ratios)
+        out += [
+            f"Bare and 16-client flow runs alternated {len(report.pair_ratios)} times (flow as "
+            f"a share of bare ÷ 4: {ratios}); the numbers below are the pair with the median "
+            "ratio, so a drift of the machine between two runs does not decide the verdict.",
+            "",
+        ]
     contended = [r for r in [report.health, *report.flows] if r.foreign_share > CONTENDED]
     if contended:
         names = ", ".join(f"{r.scenario} ×{r.clients}" for r in contended)
