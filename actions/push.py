@@ -133,12 +133,13 @@ def push_challenge_deliver(challenge_id: str) -> bool:
     )
     retry = False
     ttl = max(1, int((challenge.expires_at - timezone.now()).total_seconds()))
+    message = _message(challenge)
     for registration in registrations:
         try:
             push_send(
                 channel=registration.channel,
                 registration=push_registration_open(registration),
-                message=_message(challenge),
+                message=message,
                 ttl_seconds=ttl,
             )
         except StaleRegistration as error:

@@ -10,9 +10,15 @@ from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import APIView
 
-from accounts.authentication import IsAuthenticated, SecretKeyAuthentication
+from accounts.authentication import (
+    IsAuthenticated,
+    SecretKeyAuthentication,
+    TenantIdAuthentication,
+)
+from actions.authentication import ActionTokenAuthentication
 from recognize_project.errors import ApplicationError
 from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX
+from recognize_project.ratelimit import ClientRateThrottle
 
 _bound_fields = threading.local()
 
@@ -68,6 +74,14 @@ class ServerAPIView(APIView):
     @property
     def tenant(self):
         return self.request.auth.tenant
+
+
+class ClientAPIView(APIView):
+    """Base for the app's API: an action token, or the public tenant id; rate limited."""
+
+    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ClientRateThrottle]
 
 
 def path_user_id(value: str) -> str:

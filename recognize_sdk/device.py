@@ -21,10 +21,16 @@ class InAppDevice:
         """The stored key; raises FileNotFoundError when the device was never bound."""
         return DeviceKey.load(self.key_path)
 
+    def key_or_create(self) -> DeviceKey:
+        """The stored key, or a new one saved first: the private key is kept before the server
+        ever learns the public one."""
+        key = DeviceKey.load(self.key_path) if self.key_path.exists() else DeviceKey.generate()
+        key.save(self.key_path)
+        return key
+
     def bind(self, *, token: str, name: str = "", platform: str = "python") -> dict:
         """Create a key (or reuse the stored one) and bind it with a token from ``track``."""
-        key = DeviceKey.load(self.key_path) if self.key_path.exists() else DeviceKey.generate()
-        key.save(self.key_path)  # keep the private key before the server knows the public one
+        key = self.key_or_create()
         result = self.client.add_in_app_credential(
             token=token, public_key=key.public_key, device_name=name, platform=platform
         )

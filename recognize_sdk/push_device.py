@@ -14,11 +14,7 @@ class PushDevice:
 
     def register(self, *, token: str, channel: str = "POLL", registration: dict | None = None):
         """Make this install a push authenticator (creating its key if it has none)."""
-        from recognize_sdk.keystore import DeviceKey
-
-        path = self.device.key_path
-        key = DeviceKey.load(path) if path.exists() else DeviceKey.generate()
-        key.save(path)
+        key = self.device.key_or_create()
         return self.client.add_push_credential(
             token=token,
             public_key=key.public_key,

@@ -31,21 +31,24 @@ _METHOD = {
 }
 
 
+def _address(user: EndUser, channel: str) -> dict[str, str] | None:
+    """The authenticator field and value of the user's address for ``channel``, if any."""
+    if channel == CodeChannel.EMAIL:
+        return {"email": user.email} if user.email else None
+    return {"phone_number": user.phone_number} if user.phone_number else None
+
+
 def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | None:
     """The user's e-mail or SMS authenticator for the address the tenant has on record.
 
-    Created on first use: the tenant vouches for the address by storing it on the user.
-    None when the user has no such address.
+    Created when the first code is sent: the tenant vouches for the address by storing it
+    on the user. None when the user has no such address.
     """
-    address = user.email if channel == CodeChannel.EMAIL else user.phone_number
-    if not address:
+    address = _address(user, channel)
+    if address is None:
         return None
-    field = "email" if channel == CodeChannel.EMAIL else "phone_number"
     authenticator, created = Authenticator.objects.get_or_create(
-        tenant_id=user.tenant_id,
-        user=user,
-        verification_method=_METHOD[channel],
-        **{field: address},
+        tenant_id=user.tenant_id, user=user, verification_method=_METHOD[channel], **address
     )
     if created:
         authenticator_event(authenticator, "authenticator.created")
@@ -97,7 +100,13 @@ def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> 
 
 def code_verify(*, user: EndUser, channel: str, purpose: str, code: str) -> Authenticator:
     """Spend the newest code of ``purpose`` sent to ``user`` if ``code`` matches it."""
-    authenticator = channel_authenticator(user=user, channel=channel)
+    address = _address(user, channel)
+    authenticator = (
+        address
+        and Authenticator.objects.filter(
+            user=user, verification_method=_METHOD[channel], **address
+        ).first()
+    )  # checking a code never creates the authenticator its sending would
     if authenticator is None:
         raise ApplicationError("invalid_code", "Wrong or expired code.", status=401)
     digest = secret_hash(code.strip().replace(" ", ""))

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import IsAuthenticated, TenantIdAuthentication
 from actions import conf, selectors, services
 from actions.api.serializers import (
     ActionOutput,
@@ -19,12 +18,16 @@ from actions.api.serializers import (
     ValidateInput,
     ValidateOutput,
 )
-from actions.authentication import ActionTokenAuthentication
 from devices import selectors as device_selectors
 from recognize_project import keys
-from recognize_project.api import ServerAPIView, parse, path_action_code, path_user_id
+from recognize_project.api import (
+    ClientAPIView,
+    ServerAPIView,
+    parse,
+    path_action_code,
+    path_user_id,
+)
 from recognize_project.errors import ApplicationError
-from recognize_project.ratelimit import ClientRateThrottle
 
 TRACK_ATTRIBUTES = {
     "redirectUrl": "redirect_url",
@@ -126,14 +129,6 @@ class ValidateView(ServerAPIView):
                 "verificationMethod": action.verification_method or None,
             }
         )
-
-
-class ClientAPIView(APIView):
-    """Base for the app's API: an action token, or the public tenant id."""
-
-    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ClientRateThrottle]
 
 
 class ChallengeView(ClientAPIView):

@@ -2,20 +2,16 @@
 registration, remove it; and the VAPID public key browsers subscribe with."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.authentication import IsAuthenticated, TenantIdAuthentication
-from actions.authentication import ActionTokenAuthentication
 from actions.services import token_adding_user, token_consume
 from devices import keys, push_credentials
-from devices.api.serializers import InAppRemoveInput, InAppRemoveOutput
+from devices.api.views import SignedRemoveView
 from devices.models import PushChannel
 from devices.push import vapid_public_key
-from recognize_project.api import InputSerializer, parse
-from recognize_project.ratelimit import ClientRateThrottle
+from recognize_project.api import ClientAPIView, InputSerializer, parse
 
 
 class PushAddInput(InputSerializer):
@@ -44,13 +40,7 @@ class PushCredentialOutput(serializers.Serializer):
     verifiedAt = serializers.DateTimeField(source="created_at")
 
 
-class _ClientView(APIView):
-    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ClientRateThrottle]
-
-
-class PushCredentialView(_ClientView):
+class PushCredentialView(ClientAPIView):
     """``POST``: make this install a push authenticator (token with ``add:authenticators``)."""
 
     @extend_schema(request=PushAddInput, responses=PushCredentialOutput, operation_id="push_add")
@@ -72,7 +62,7 @@ class PushCredentialView(_ClientView):
         return Response(PushCredentialOutput(authenticator).data)
 
 
-class PushRegistrationView(_ClientView):
+class PushRegistrationView(ClientAPIView):
     """``POST``: a new gateway registration for this install (signed time window)."""
 
     @extend_schema(
@@ -90,21 +80,14 @@ class PushRegistrationView(_ClientView):
         return Response({"channel": registration.channel, "enabled": True})
 
 
-class PushRemoveView(_ClientView):
-    """``POST``: stop receiving push challenges on this install (signed time window)."""
+@extend_schema_view(post=extend_schema(operation_id="push_remove"))
+class PushRemoveView(SignedRemoveView):
+    """``POST``: stop receiving push challenges on this install (its other credentials stay)."""
 
-    @extend_schema(
-        request=InAppRemoveInput, responses=InAppRemoveOutput, operation_id="push_remove"
-    )
-    def post(self, request):
-        data = parse(InAppRemoveInput, request.data)
-        removed = push_credentials.push_credential_remove(
-            tenant=request.auth.tenant, public_key=data["publicKey"], signature=data["signature"]
-        )
-        return Response({"removedAuthenticatorId": removed})
+    remove = staticmethod(push_credentials.push_credential_remove)
 
 
-class VapidKeyView(_ClientView):
+class VapidKeyView(ClientAPIView):
     """The server's VAPID public key: the ``applicationServerKey`` a browser subscribes with."""
 
     @extend_schema(responses=None, operation_id="push_vapid_key")

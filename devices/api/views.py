@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
-from accounts.authentication import IsAuthenticated, TenantIdAuthentication
+from accounts.authentication import IsAuthenticated
 from accounts.services import user_get_or_create
 from actions.authentication import ActionTokenAuthentication
 from actions.services import token_adding_user, token_consume
@@ -25,7 +25,7 @@ from devices.api.serializers import (
     InAppRemoveInput,
     InAppRemoveOutput,
 )
-from recognize_project.api import ServerAPIView, parse, path_user_id
+from recognize_project.api import ClientAPIView, ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
 from recognize_project.ratelimit import ClientRateThrottle
 
@@ -90,12 +90,8 @@ class DeviceDetailView(ServerAPIView):
         return Response({"success": True})
 
 
-class InAppCredentialView(APIView):
+class InAppCredentialView(ClientAPIView):
     """``POST`` binds the app's key (token with ``add:authenticators``); ``GET`` looks it up."""
-
-    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ClientRateThrottle]
 
     @extend_schema(
         request=InAppAddInput, responses=InAppCredentialOutput, operation_id="in_app_add"
@@ -133,22 +129,25 @@ class InAppCredentialView(APIView):
         return Response(InAppCredentialOutput(authenticator).data)
 
 
-class InAppRemoveView(APIView):
-    """Unbind a device; it proves possession by signing the current time window."""
+class SignedRemoveView(ClientAPIView):
+    """Remove this install's credential; it proves possession by signing the current time
+    window. Subclasses name the service (``remove``)."""
 
-    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [ClientRateThrottle]
+    remove = staticmethod(services.in_app_credential_remove)
 
     @extend_schema(
         request=InAppRemoveInput, responses=InAppRemoveOutput, operation_id="in_app_remove"
     )
     def post(self, request):
         data = parse(InAppRemoveInput, request.data)
-        removed = services.in_app_credential_remove(
+        removed = self.remove(
             tenant=request.auth.tenant, public_key=data["publicKey"], signature=data["signature"]
         )
         return Response({"removedAuthenticatorId": removed})
+
+
+class InAppRemoveView(SignedRemoveView):
+    """Unbind a device (its SDK device and every credential on it)."""
 
 
 class ClientStateCreateView(APIView):
