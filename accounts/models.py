@@ -98,7 +98,11 @@ class SecretKey(models.Model):
 class EndUser(models.Model):
     """A tenant's user, identified by the tenant's own ``userId``."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="users")
+    # No index of its own: uniq_user_per_tenant leads with tenant_id (docs/benchmarks.md,
+    # "Indexes that lead the planner astray").
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="users", db_index=False
+    )
     external_id = models.CharField(max_length=255, verbose_name="user id")
     email = models.EmailField(blank=True)
     phone_number = models.CharField(max_length=32, blank=True)

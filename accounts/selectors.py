@@ -8,6 +8,7 @@ from django.db import DEFAULT_DB_ALIAS
 from accounts.models import EndUser, Tenant
 from accounts.services import SECRET_KEY_PREFIX, secret_key_hash
 from recognize_project import sql
+from recognize_project.notified_cache import NotifiedCache
 
 #: How long a process may answer ``tenant_get_cached`` from memory.
 TENANT_CACHE_SECONDS = 10.0
@@ -18,18 +19,25 @@ _TENANT_BY_SECRET_KEY_HASH = (
     " WHERE k.key_hash = %s AND k.revoked_at IS NULL"
 )
 
+#: Secret-key lookups (tenant rows, or None for no such active key), until a change is notified.
+_key_lookups = NotifiedCache("recognize_auth")
 _cached_tenants: dict[uuid.UUID, tuple[float, tuple]] = {}  # id → (expiry, field values)
 
 
 def tenant_get_by_secret_key(*, secret: str) -> Tenant | None:
-    """The tenant owning an active secret key, or None.
+    """The tenant owning an active secret key, or None; a fresh instance each time.
 
-    The lookup is by the key's hash, so timing reveals nothing about the key itself. It is one
-    indexed query on every request, never cached, so a revoked key stops working at once.
+    The lookup is by the key's hash, so timing reveals nothing about the key itself. On
+    PostgreSQL the answer is remembered by the connection until any tenant or secret key
+    changes (``recognize_project.notified_cache``), so a revoked key stops working at once in
+    every process; elsewhere it is one indexed query per request.
     """
     if not secret.startswith(SECRET_KEY_PREFIX) or len(secret) > 128:
         return None
-    row = sql.fetch_one(_TENANT_BY_SECRET_KEY_HASH, [secret_key_hash(secret)])
+    key_hash = secret_key_hash(secret)
+    row = _key_lookups.get_or_load(
+        key_hash, lambda: sql.fetch_one(_TENANT_BY_SECRET_KEY_HASH, [key_hash])
+    )
     return sql.instance_from_row(Tenant, row) if row else None
 
 

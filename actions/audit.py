@@ -42,12 +42,12 @@ class RequestContextMiddleware:
             _client.reset(token)
 
 
-def audit_record(
+def audit_event_new(
     *, tenant: Tenant, event_type: str, user: EndUser | None = None, **detail: object
 ) -> AuditEvent:
-    """Append ``event_type`` for ``user`` of ``tenant`` to the audit log."""
+    """The (unsaved) audit row for ``event_type`` of ``user`` in the request being served."""
     ip_address, user_agent = _client.get()
-    event = AuditEvent(
+    return AuditEvent(
         tenant=tenant,
         user=user,
         event_type=event_type,
@@ -55,5 +55,12 @@ def audit_record(
         user_agent=user_agent,
         detail={key: str(value) for key, value in detail.items()},
     )
+
+
+def audit_record(
+    *, tenant: Tenant, event_type: str, user: EndUser | None = None, **detail: object
+) -> AuditEvent:
+    """Append ``event_type`` for ``user`` of ``tenant`` to the audit log."""
+    event = audit_event_new(tenant=tenant, event_type=event_type, user=user, **detail)
     sql.insert(event)  # one plain INSERT: this runs on every verification
     return event

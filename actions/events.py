@@ -45,16 +45,23 @@ def device_event(device, event_type: str) -> None:
     )
 
 
+def action_event_detail(action) -> dict[str, object]:
+    """What an ``action.updated`` event says of ``action``."""
+    return {
+        "actionCode": action.action_code,
+        "idempotencyKey": action.idempotency_key,
+        "state": action.state,
+        "verificationMethod": action.verification_method or "",
+    }
+
+
 def action_event(action, event_type: str = "action.updated", **detail: object) -> None:
     """``action.updated`` (audited: it is an authentication's outcome) for ``action``."""
     event_record(
         tenant=action.tenant,
         user=action.user,
         event_type=event_type,
-        actionCode=action.action_code,
-        idempotencyKey=action.idempotency_key,
-        state=action.state,
-        verificationMethod=action.verification_method or "",
+        **action_event_detail(action),
         **detail,
     )
 

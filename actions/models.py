@@ -58,7 +58,11 @@ class ActionConfig(models.Model):
 class Action(models.Model):
     """One tracked attempt at a sensitive action by a user."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="actions")
+    # No index of its own: both indexes below lead with tenant_id (docs/benchmarks.md,
+    # "Indexes that lead the planner astray").
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="actions", db_index=False
+    )
     user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="actions")
     action_code = models.CharField(max_length=100)
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
@@ -100,7 +104,9 @@ class Challenge(models.Model):
     """A single-use server nonce a device signs; ``id`` carries 256 random bits."""
 
     id = models.CharField(primary_key=True, max_length=64, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    # Challenges are found by id and purged soon after they expire: an index on the tenant
+    # would only tempt the planner (docs/benchmarks.md, "Indexes that lead the planner astray").
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, null=True, blank=True, related_name="challenges"
     )
@@ -135,8 +141,13 @@ class AuditEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_events")
-    user = models.ForeignKey(
-        EndUser, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    user = models.ForeignKey(  # indexed by the (user, -created_at) index below
+        EndUser,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        db_index=False,
     )
     event_type = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -30,6 +30,10 @@ from actions.models import (
 )
 from actions.rules.selectors import rule_context, rules_decide
 from actions.tokens import ActionToken, token_decode, token_issue
+from actions.verify_at_once import (
+    in_app_verify_at_once,
+    last_use_is_recent,
+)
 from actions.webhooks import webhook_emit, webhook_wanted
 from devices import keys
 from devices import selectors as device_selectors
@@ -41,7 +45,6 @@ from recognize_sdk.proof import proof_message
 ADD_AUTHENTICATORS = "add:authenticators"
 #: How stale ``Authenticator.last_verified_at`` and ``Device.last_used_at`` may be: a success
 #: within this time of the recorded one does not write them again.
-LAST_USE_GRANULARITY = timedelta(seconds=conf.ACTIONS_LAST_USE_GRANULARITY_SECONDS)
 
 _SUCCEEDED_STATES = sorted(str(state) for state in SUCCEEDED_STATES)
 # Also returns the user's userId (external_id), the one thing of the user validate shows.
@@ -449,6 +452,17 @@ def in_app_verify(
 
     A wrong signature spends the challenge and counts toward the authenticator's lockout.
     """
+    if token is not None:
+        done = in_app_verify_at_once(
+            tenant=tenant,
+            challenge_id=challenge_id,
+            public_key=public_key,
+            signature=signature,
+            token=token,
+        )
+        if done is not None:
+            action, authenticator = done
+            return InAppVerification(action, authenticator, token_issue(action=action))
     with transaction.atomic():
         proof = device_proof_check(
             tenant=tenant, challenge_id=challenge_id, public_key=public_key, signature=signature
@@ -531,10 +545,6 @@ def action_complete(*, action: Action, authenticator: Authenticator) -> None:
     action_event(action)
 
 
-def _recent(moment: datetime | None, now: datetime) -> bool:
-    return moment is not None and now - moment < LAST_USE_GRANULARITY
-
-
 def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> None:
     """Reset the lockout count of ``authenticator`` (locked by the caller) after a success,
     and record when it and its device were last used, at ``LAST_USE_GRANULARITY``.
@@ -548,7 +558,7 @@ def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> N
         and authenticator.lockout_count == 0
         and authenticator.locked_until is None
     )
-    if not (clear and _recent(authenticator.last_verified_at, now)):
+    if not (clear and last_use_is_recent(authenticator.last_verified_at, now)):
         authenticator.throttle_reset(commit=False)
         authenticator.last_verified_at = now
         sql.update(
@@ -557,7 +567,7 @@ def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> N
     if authenticator.device_id is None:
         return
     device = authenticator.device if Authenticator.device.is_cached(authenticator) else None
-    if device is None or not _recent(device.last_used_at, now):
+    if device is None or not last_use_is_recent(device.last_used_at, now):
         sql.execute(
             "UPDATE devices_device SET last_used_at = %s WHERE id = %s",
             [now, authenticator.device_id],

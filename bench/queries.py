@@ -84,7 +84,9 @@ class Recorder:
             verb = sql.lstrip().split(" ", 1)[0].upper()
             verbs[verb] += 1
             statements.append(_summary(sql))
-            writes = verb in WRITE_VERBS
+            writes = verb in WRITE_VERBS or (
+                verb == "WITH" and any(f" {w} " in sql.upper() for w in WRITE_VERBS)
+            )
             if atomic:
                 in_tx_writes = in_tx_writes or writes
             else:

@@ -58,12 +58,16 @@ def time_bound(args: argparse.Namespace) -> int:
 
 
 class QuietGate:
-    """Before each run, wait for the machine to be idle, within a budget for the whole bench."""
+    """Before each run: vacuum where autovacuum is off (``server.vacuum``), then wait for the
+    machine to be idle, within a budget for the whole bench."""
 
     def __init__(self, budget: float) -> None:
         self.budget = budget
+        self.vacuum = not server.autovacuum_is_on()
 
     def wait(self) -> float:
+        if self.vacuum:
+            server.vacuum()
         began = time.monotonic()
         busy = wait_for_quiet(max_wait=min(5.0, self.budget))
         self.budget = max(0.0, self.budget - (time.monotonic() - began))
@@ -312,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
 
         summary = None
         if args.profile:
+            gate.wait()
             workers = gunicorn.worker_pids()
 
             def recorder(_: list[int]) -> profile.Recording:

@@ -155,6 +155,22 @@ def _prepared(instance: Model, fields: Sequence[Field], add: bool) -> list[Any]:
     return [field.get_db_prep_save(field.pre_save(instance, add), db) for field in fields]
 
 
+def _generated(instance: Model) -> Field | None:
+    """The primary key the database will generate for ``instance``, if any."""
+    return instance._meta.auto_field if instance.pk is None else None
+
+
+def insert_into(instance: Model) -> tuple[str, list[Any]]:
+    """``INSERT INTO table (columns)`` for a new ``instance``, and the values ``save()`` would
+    store in those columns (after ``pre_save``, e.g. ``auto_now_add``), in that order."""
+    meta = instance._meta
+    generated = _generated(instance)
+    fields = [field for field in meta.local_concrete_fields if field is not generated]
+    quote = _db().ops.quote_name
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    return head, _prepared(instance, fields, add=True)
+
+
 def insert(instance: Model, *, durable: bool = True) -> None:
     """INSERT a new ``instance`` as ``save()`` would, setting its generated primary key.
 
@@ -162,15 +178,10 @@ def insert(instance: Model, *, durable: bool = True) -> None:
     no model signals are sent (none is connected to the models this is used for). With
     ``durable=False`` the commit may be asynchronous (see ``asynchronous_commit``).
     """
-    meta = instance._meta
-    generated = meta.auto_field if instance.pk is None else None
-    fields = [field for field in meta.local_concrete_fields if field is not generated]
+    generated = _generated(instance)
+    head, values = insert_into(instance)
     quote = _db().ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (model names)
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    values = _prepared(instance, fields, add=True)
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(values))})"
     relaxed = "" if durable else asynchronous_commit()
     if generated is not None:
         row = fetch_one(f"{sql} RETURNING {quote(generated.column)}{relaxed}", values)

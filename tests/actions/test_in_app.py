@@ -12,6 +12,30 @@ from devices.models import Authenticator, Device
 from recognize_sdk import DeviceKey, RecognizeError
 
 
+@pytest.fixture(params=["transaction", "one statement"])
+def acme(request, acme):
+    """Each test twice on PostgreSQL: with devices as bound, whose first verification takes
+    the transactional path, and with devices used a moment ago, whose ordinary verifications
+    take the one-statement path (``actions.verify_at_once``)."""
+    if request.param == "transaction":
+        return acme
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    bind = acme.bound_device
+
+    def bound_and_used(*args, **kwargs):
+        device = bind(*args, **kwargs)
+        now = timezone.now()
+        Authenticator.objects.filter(verification_method="IN_APP").update(last_verified_at=now)
+        Device.objects.update(last_used_at=now)
+        return device
+
+    acme.bound_device = bound_and_used
+    return acme
+
+
 def test_whole_flow_track_bind_verify_validate(acme):
     device = acme.bound_device("alice")
     tracked = acme.track("alice")

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from authsignal.client import ApiException
 
+from actions.models import AuditEvent
 from recognize_sdk import RecognizeError
 
 pytestmark = pytest.mark.integration
@@ -23,8 +24,11 @@ def _race(function) -> list:
         return list(pool.map(attempt, range(THREADS)))
 
 
-def test_ten_threads_answer_the_same_challenge_exactly_one_wins(live):
+@pytest.mark.parametrize("used_before", [False, True], ids=["transaction", "one statement"])
+def test_ten_threads_answer_the_same_challenge_exactly_one_wins(live, used_before):
     device = live.bound_device("alice")
+    if used_before:  # so that the ordinary verification takes actions.verify_at_once
+        device.verify(token=live.server.track("alice", "pay")["token"])
     token = live.server.track("alice", "pay")["token"]
     client = live.device_client()
     challenge_id = client.challenge(token=token)["challengeId"]
@@ -39,6 +43,8 @@ def test_ten_threads_answer_the_same_challenge_exactly_one_wins(live):
 
     assert [kind for kind, _ in results].count("ok") == 1
     assert {detail for kind, detail in results if kind == "error"} == {"challenge_used"}
+    completed = AuditEvent.objects.filter(event_type="action.updated")
+    assert completed.count() == 1 + used_before
 
 
 def test_ten_threads_validate_the_same_result_exactly_one_is_valid(live):
