@@ -1,22 +1,23 @@
 """The common in-app verification in one statement, on PostgreSQL.
 
-``services.in_app_verify`` spends the challenge, completes the token's action and appends the
-audit row in a transaction of four statements: six round trips to the database with BEGIN and
-COMMIT, on every verification of every user. Round trips, not CPU, are what the in-app flow
-waits for (docs/benchmarks.md), so when everything about a verification is already known to be
-ordinary, this module does the same writes in one data-modifying ``WITH`` statement, which
-PostgreSQL runs atomically in its own transaction:
+``services.in_app_verify`` looks the device's authenticator up, spends the challenge, completes
+the token's action and appends the audit row in a transaction: six round trips to the database
+with BEGIN and COMMIT, on every verification of every user. Round trips, not CPU, are what the
+in-app flow waits for (docs/benchmarks.md), so once the signature is known to be valid (the
+request carries the public key), this module does the same reads and writes in one
+data-modifying ``WITH`` statement, which PostgreSQL runs atomically in its own transaction,
+provided that the verification is the ordinary kind:
 
-* a valid signature by the device's IN_APP authenticator, whose lockout counters are clear;
-* a token for a pending action of that user;
-* last-use times recorded within ``LAST_USE_GRANULARITY`` (so neither row needs writing);
+* the key belongs to an IN_APP authenticator of the token's user, with clear lockout counters;
+* the token's action is pending;
+* the last-use times were recorded within ``LAST_USE_GRANULARITY`` (neither row needs writing);
 * no webhook endpoint of the tenant wants ``action.updated`` (its outbox rows would need the
   transaction's other path).
 
-The statement writes all or nothing: the action is locked and must still be pending, the
-authenticator is share-locked and must still be clear (a concurrent failure takes its row lock
-first, or waits for ours), and the challenge is claimed only for that action, unused and
-unexpired. When it writes nothing, or anything above does not hold, the caller takes the
+The statement checks all of that itself and writes all or nothing: the authenticator is
+share-locked (a concurrent failure takes its row lock first, or waits for ours), the action is
+locked and must still be pending, and the challenge is claimed only for that action, unused and
+unexpired. When it writes nothing, or the signature is wrong, the caller takes the
 transactional path, which explains each refusal and counts failures, exactly as before. SQLite
 (the embedded default, with no round trips to save) always takes that path.
 """
@@ -27,50 +28,59 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import EndUser, Tenant
 from actions import conf, selectors
 from actions.audit import audit_event_new
 from actions.events import action_event_detail
-from actions.models import Action, ActionState
+from actions.models import Action, ActionState, AuditEvent
 from actions.tokens import ActionToken
 from actions.webhooks import webhook_wanted
 from devices import keys
-from devices import selectors as device_selectors
 from devices.models import Authenticator, VerificationMethod
 from recognize_project import sql
 
 LAST_USE_GRANULARITY = timedelta(seconds=conf.ACTIONS_LAST_USE_GRANULARITY_SECONDS)
 
+_ACTION = sql.columns(Action)
 _STATEMENT = (
-    "WITH target AS ("  # noqa: S608 (model columns)
+    # The device's authenticator as in_app_authenticator_get finds it, if it is ordinary.
+    "WITH device_authenticator AS ("  # noqa: S608 (model columns)
+    f" SELECT a.user_id AS known_user, a.device_id AS known_device, d.last_used_at AS used,"
+    f" {sql.columns(Authenticator, 'a')}, {sql.columns(EndUser, 'u')}"
+    " FROM devices_authenticator a"
+    " JOIN devices_device d ON d.id = a.device_id JOIN accounts_enduser u ON u.id = a.user_id"
+    " WHERE d.tenant_id = %s AND d.public_key_fingerprint = %s AND a.tenant_id = d.tenant_id"
+    " AND a.verification_method = %s AND d.public_key_fingerprint <> ''"
+    " ORDER BY a.created_at LIMIT 1 FOR SHARE OF a"
+    "), known AS ("
+    " SELECT * FROM device_authenticator WHERE external_id = %s"
+    " AND failure_count = 0 AND lockout_count = 0 AND locked_until IS NULL"
+    " AND last_verified_at > %s AND used > %s"
+    "), target AS ("
     " SELECT id FROM actions_action"
-    " WHERE tenant_id = %s AND idempotency_key = %s AND user_id = %s AND state = %s"
+    " WHERE tenant_id = %s AND idempotency_key = %s AND state = %s"
+    " AND user_id = (SELECT known_user FROM known)"
     " FOR UPDATE"
-    "), clear AS ("
-    " SELECT id FROM devices_authenticator"
-    " WHERE id = %s AND failure_count = 0 AND lockout_count = 0 AND locked_until IS NULL"
-    " FOR SHARE"
     "), claimed AS ("
-    " UPDATE actions_challenge SET used_at = %s, device_id = %s"
+    " UPDATE actions_challenge SET used_at = %s, device_id = (SELECT known_device FROM known)"
     " WHERE id = %s AND tenant_id = %s AND used_at IS NULL AND expires_at > %s"
-    " AND EXISTS (SELECT 1 FROM clear)"
     " AND EXISTS (SELECT 1 FROM target WHERE actions_challenge.action_id IS NULL"
     " OR actions_challenge.action_id = target.id)"
     " RETURNING id"
     "), completed AS ("
     " UPDATE actions_action SET state = %s, state_updated_at = %s, verification_method = %s,"
-    " verified_device_id = %s, device_bound = TRUE"
+    " verified_device_id = (SELECT known_device FROM known), device_bound = TRUE"
     " WHERE id IN (SELECT id FROM target) AND EXISTS (SELECT 1 FROM claimed)"
-    f" RETURNING {sql.columns(Action)}"
-    "), audited AS ({audit_insert} SELECT {audit_values} FROM completed)"
-    f" SELECT {sql.columns(Action)} FROM completed"
+    f" RETURNING {_ACTION}"
+    "), audited AS ({audit_insert} FROM completed)"
+    f" SELECT {sql.columns(Action, 'completed')}, known.* FROM completed CROSS JOIN known"
 )
+_KNOWN_EXTRA = 3  # known_user, known_device, used
 
 
 @functools.cache
-def _statement(audit_insert: str, audit_columns: int) -> str:
-    placeholders = ", ".join(["%s"] * audit_columns)
-    return _STATEMENT.format(audit_insert=audit_insert, audit_values=placeholders)
+def _statement(audit_insert: str) -> str:
+    return _STATEMENT.format(audit_insert=audit_insert)
 
 
 def last_use_is_recent(moment: datetime | None, now: datetime) -> bool:
@@ -78,42 +88,21 @@ def last_use_is_recent(moment: datetime | None, now: datetime) -> bool:
     return moment is not None and now - moment < LAST_USE_GRANULARITY
 
 
-def _ordinary(authenticator: Authenticator, token: ActionToken, now: datetime) -> bool:
-    """Whether nothing but the ordinary writes can follow from this authenticator's success."""
-    device = authenticator.device
-    return (
-        authenticator.failure_count == 0
-        and authenticator.lockout_count == 0
-        and authenticator.locked_until is None
-        and last_use_is_recent(authenticator.last_verified_at, now)
-        and last_use_is_recent(device.last_used_at, now)
-        and token.user_id == authenticator.user.external_id
-    )
-
-
 def in_app_verify_at_once(
     *, tenant: Tenant, challenge_id: str, public_key: str, signature: str, token: ActionToken
 ) -> tuple[Action, Authenticator] | None:
     """Complete the token's action for a valid device signature over ``challenge_id`` in one
-    statement: the completed action and the authenticator, or None (nothing written) when
-    the verification is not the ordinary kind or anything about it fails."""
+    statement: the completed action and the authenticator (with its user), or None (nothing
+    written) when the verification is not the ordinary kind or anything about it fails."""
     if connection.vendor != "postgresql" or webhook_wanted(
         tenant=tenant, event_type="action.updated"
     ):
         return None
     key = selectors.idempotency_key_parse(token.idempotency_key)
-    if key is None:
-        return None
     parsed = keys.public_key_parse(public_key)
-    authenticator = device_selectors.in_app_authenticator_get(
-        tenant=tenant, fingerprint=parsed.fingerprint
-    )
+    if key is None or not keys.signature_is_valid(parsed.key, signature, challenge_id):
+        return None  # the other path explains, and counts the failure
     now = timezone.now()
-    if authenticator is None or not _ordinary(authenticator, token, now):
-        return None
-    if not keys.signature_is_valid(parsed.key, signature, challenge_id):
-        return None  # the other path counts the failure
-    user = authenticator.user
     succeeded = Action(
         action_code=token.action_code,  # the token names its action's code and key
         idempotency_key=key,
@@ -121,31 +110,40 @@ def in_app_verify_at_once(
         verification_method=VerificationMethod.IN_APP,
     )
     event = audit_event_new(
-        tenant=tenant, user=user, event_type="action.updated", **action_event_detail(succeeded)
+        tenant=tenant, event_type="action.updated", **action_event_detail(succeeded)
     )
-    audit_insert, audit_values = sql.insert_into(event)
+    audit_insert, audit_values = sql.insert_select(
+        event, columns_from={AuditEvent.user.field.column: "completed.user_id"}
+    )
+    stale = now - LAST_USE_GRANULARITY
     row = sql.fetch_one(
-        _statement(audit_insert, len(audit_values)),
+        _statement(audit_insert),
         [
             tenant.pk,
+            parsed.fingerprint,
+            VerificationMethod.IN_APP.value,
+            token.user_id,
+            stale,
+            stale,
+            tenant.pk,
             key,
-            user.pk,
             ActionState.CHALLENGE_REQUIRED.value,
-            authenticator.pk,
             now,
-            authenticator.device_id,
             challenge_id,
             tenant.pk,
             now,
             ActionState.CHALLENGE_SUCCEEDED.value,
             now,
             VerificationMethod.IN_APP.value,
-            authenticator.device_id,
             *audit_values,
         ],
     )
     if row is None:
         return None
-    action = sql.instance_from_row(Action, row)
-    action.user, action.tenant = user, tenant
+    split = len(Action._meta.concrete_fields)
+    action = sql.instance_from_row(Action, row[:split])
+    known = row[split + _KNOWN_EXTRA :]
+    authenticator, user = sql.instances_from_row(known, Authenticator, EndUser)
+    authenticator.user = action.user = user
+    authenticator.tenant = action.tenant = user.tenant = tenant
     return action, authenticator

@@ -160,15 +160,30 @@ def _generated(instance: Model) -> Field | None:
     return instance._meta.auto_field if instance.pk is None else None
 
 
-def insert_into(instance: Model) -> tuple[str, list[Any]]:
-    """``INSERT INTO table (columns)`` for a new ``instance``, and the values ``save()`` would
-    store in those columns (after ``pre_save``, e.g. ``auto_now_add``), in that order."""
+def _insert_parts(instance: Model) -> tuple[str, list[Field], list[Any]]:
+    """The table, the fields an INSERT of a new ``instance`` fills, and the values ``save()``
+    would store in them (after ``pre_save``, e.g. ``auto_now_add``), in that order."""
     meta = instance._meta
     generated = _generated(instance)
     fields = [field for field in meta.local_concrete_fields if field is not generated]
+    return meta.db_table, fields, _prepared(instance, fields, add=True)
+
+
+def insert_select(instance: Model, *, columns_from: dict[str, str]) -> tuple[str, list[Any]]:
+    """``INSERT INTO table (columns) SELECT …`` for a new ``instance``, to be completed with a
+    ``FROM`` clause: the columns named in ``columns_from`` take those SQL expressions, every
+    other column a parameter, whose values are returned in order."""
+    table, fields, values = _insert_parts(instance)
     quote = _db().ops.quote_name
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
-    return head, _prepared(instance, fields, add=True)
+    selected, params = [], []
+    for field, value in zip(fields, values, strict=True):
+        if field.column in columns_from:
+            selected.append(columns_from[field.column])
+        else:
+            selected.append("%s")
+            params.append(value)
+    columns = ", ".join(quote(field.column) for field in fields)
+    return f"INSERT INTO {quote(table)} ({columns}) SELECT {', '.join(selected)}", params
 
 
 def insert(instance: Model, *, durable: bool = True) -> None:
@@ -179,9 +194,12 @@ def insert(instance: Model, *, durable: bool = True) -> None:
     ``durable=False`` the commit may be asynchronous (see ``asynchronous_commit``).
     """
     generated = _generated(instance)
-    head, values = insert_into(instance)
+    table, fields, values = _insert_parts(instance)
     quote = _db().ops.quote_name
-    sql = f"{head} VALUES ({', '.join(['%s'] * len(values))})"
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (model names)
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
     relaxed = "" if durable else asynchronous_commit()
     if generated is not None:
         row = fetch_one(f"{sql} RETURNING {quote(generated.column)}{relaxed}", values)
