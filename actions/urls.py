@@ -5,7 +5,7 @@ from django.urls import path
 from actions import pages
 from actions.api import push, rules, views
 
-urlpatterns = [
+urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path(
         "v1/users/<str:user_id>/actions/<str:action_code>",
         views.TrackView.as_view(),
@@ -17,14 +17,14 @@ urlpatterns = [
         name="action-detail",
     ),
     path("v1/validate", views.ValidateView.as_view(), name="validate"),
+    path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
+    path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
     path("v1/actions/<str:action_code>/rules", rules.RuleListView.as_view(), name="rule-list"),
     path(
         "v1/actions/<str:action_code>/rules/<str:rule_id>",
         rules.RuleDetailView.as_view(),
         name="rule-detail",
     ),
-    path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
-    path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
     path(
         "v1/client/user-authenticators/push/challenge",
         push.PushChallengeView.as_view(),

@@ -11,9 +11,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("v1/health", HealthView.as_view(), name="health"),
+    # Django tries patterns in order: the in-app flow's routes (most requests) come first.
+    path("", include("actions.urls")),
     path("", include("accounts.urls")),
     path("", include("devices.urls")),
-    path("", include("actions.urls")),
     path("", include("biometrics.urls")),
     path("", include("portal.urls")),
 ]
