@@ -1,11 +1,11 @@
 """Operator admin for tenants, their secret keys and end users."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
-from actions.admin_audit import AuditedModelAdmin, checkboxes
+from actions.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
 
 
 class TenantForm(forms.ModelForm):
@@ -39,11 +39,7 @@ class SecretKeyInline(admin.TabularInline):
 
 
 def _show_once(modeladmin, request, tenant, secret: str) -> None:
-    modeladmin.message_user(
-        request,
-        f"New secret key for {tenant.name}: {secret} — copy it now, it is not shown again.",
-        messages.WARNING,
-    )
+    secret_show_once(modeladmin, request, f"New secret key for {tenant.name}", secret)
 
 
 @admin.action(description="Create an additional secret key")

@@ -2,10 +2,10 @@
 are read-only records."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from actions import webhooks
-from actions.admin_audit import AuditedModelAdmin, checkboxes
+from actions.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
 from actions.models import Action, ActionConfig, AuditEvent, Rule, WebhookDelivery, WebhookEndpoint
 from actions.rules import services as rule_services
 from devices.models import VerificationMethod
@@ -136,11 +136,7 @@ class WebhookEndpointAdmin(AuditedModelAdmin):
             tenant=obj.tenant, url=obj.url, event_types=obj.event_types
         )
         obj.pk = created.pk
-        self.message_user(
-            request,
-            f"Signing secret for {obj.url}: {secret} — copy it now, it is not shown again.",
-            messages.WARNING,
-        )
+        secret_show_once(self, request, f"Signing secret for {obj.url}", secret)
 
 
 @admin.action(description="Replay: send again")

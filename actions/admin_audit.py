@@ -1,9 +1,9 @@
 """What every admin of ours shares: operators' changes go to the audit log too (beside
 Django's own admin log), under the tenant they concern, naming the operator and the object —
-never field values; and list fields edited as checkboxes."""
+never field values; list fields edited as checkboxes; and secrets shown once."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.models import Tenant
 
@@ -51,4 +51,13 @@ def checkboxes(choices, help_text: str) -> forms.MultipleChoiceField:
     """A JSON list field edited as checkboxes (none checked is allowed)."""
     return forms.MultipleChoiceField(
         choices=choices, widget=forms.CheckboxSelectMultiple, required=False, help_text=help_text
+    )
+
+
+def secret_show_once(modeladmin, request, what: str, secret: str) -> None:
+    """Show the operator a secret that is stored only hashed or sealed: this is its one time."""
+    modeladmin.message_user(
+        request,
+        f"{what}: {secret} — copy it now, it is not shown again.",
+        messages.WARNING,
     )

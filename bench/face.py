@@ -259,10 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         gunicorn.stop()
         worker.stop()
         environment.cleanup()
-    section = render(results)
-    print(section)
-    if not args.no_report:
-        report.section_write(section, TITLE)
+    report.section_publish(render(results), TITLE, write=not args.no_report)
     return 0
 
 

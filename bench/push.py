@@ -163,10 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         worker.stop()
         standin.close()
         environment.cleanup()
-    section = render(results)
-    print(section)
-    if not args.no_report:
-        report.section_write(section, TITLE)
+    report.section_publish(render(results), TITLE, write=not args.no_report)
     return 0
 
 

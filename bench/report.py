@@ -436,8 +436,12 @@ def write(path: Path, report: Report) -> None:
     path.write_text(splice(existing, render(report)))
 
 
-def section_write(section: str, title: str) -> None:
-    """Put ``section`` (headed ``title``) into docs/benchmarks.md, keeping the others."""
+def section_publish(section: str, title: str, *, write: bool) -> None:
+    """Print ``section``, and with ``write`` put it (headed ``title``) into
+    docs/benchmarks.md, keeping the others."""
+    print(section)
+    if not write:
+        return
     from bench.server import REPO
 
     path = REPO / "docs" / "benchmarks.md"

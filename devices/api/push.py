@@ -1,14 +1,12 @@
 """Client API for push credentials: register an app install for push, update its gateway
 registration, remove it; and the VAPID public key browsers subscribe with."""
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from actions.services import token_adding_user, token_consume
-from devices import keys, push_credentials
-from devices.api.views import SignedRemoveView
+from devices import push_credentials
+from devices.api.views import SignedRemoveView, credential_add
 from devices.models import PushChannel
 from devices.push import vapid_public_key
 from recognize_project.api import ClientAPIView, InputSerializer, parse
@@ -45,20 +43,18 @@ class PushCredentialView(ClientAPIView):
 
     @extend_schema(request=PushAddInput, responses=PushCredentialOutput, operation_id="push_add")
     def post(self, request):
-        token = getattr(request.auth, "token", None)
-        user = token_adding_user(tenant=request.auth.tenant, token=token)
-        data = parse(PushAddInput, request.data)
-        public_key = keys.public_key_parse(data["publicKey"])
-        with transaction.atomic():  # a refused credential leaves the token unspent
-            token_consume(jti=token.jti, expires_at=token.expires_at)
-            authenticator = push_credentials.push_credential_add(
+        authenticator = credential_add(
+            request,
+            PushAddInput,
+            lambda user, public_key, data: push_credentials.push_credential_add(
                 user=user,
                 public_key=public_key,
                 channel=data["channel"],
                 registration=data.get("registration"),
                 device_name=data.get("deviceName", ""),
                 device_platform=data.get("devicePlatform", ""),
-            )
+            ),
+        )
         return Response(PushCredentialOutput(authenticator).data)
 
 

@@ -25,6 +25,7 @@ from devices.api.serializers import (
     InAppRemoveInput,
     InAppRemoveOutput,
 )
+from devices.models import Authenticator
 from recognize_project.api import ClientAPIView, ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
 from recognize_project.ratelimit import ClientRateThrottle
@@ -90,6 +91,19 @@ class DeviceDetailView(ServerAPIView):
         return Response({"success": True})
 
 
+def credential_add(request, input_class, add) -> Authenticator:
+    """An app's add-credential request: the user named by its token (``add:authenticators``),
+    its input parsed with ``input_class``, and the authenticator ``add(user, public_key, data)``
+    makes, spending the token in the same transaction (a refused credential leaves it unspent)."""
+    token = getattr(request.auth, "token", None)
+    user = token_adding_user(tenant=request.auth.tenant, token=token)
+    data = parse(input_class, request.data)
+    public_key = keys.public_key_parse(data["publicKey"])
+    with transaction.atomic():
+        token_consume(jti=token.jti, expires_at=token.expires_at)
+        return add(user, public_key, data)
+
+
 class InAppCredentialView(ClientAPIView):
     """``POST`` binds the app's key (token with ``add:authenticators``); ``GET`` looks it up."""
 
@@ -97,19 +111,17 @@ class InAppCredentialView(ClientAPIView):
         request=InAppAddInput, responses=InAppCredentialOutput, operation_id="in_app_add"
     )
     def post(self, request):
-        token = getattr(request.auth, "token", None)
-        user = token_adding_user(tenant=request.auth.tenant, token=token)
-        data = parse(InAppAddInput, request.data)
-        public_key = keys.public_key_parse(data["publicKey"])
-        with transaction.atomic():  # a refused credential leaves the token unspent
-            token_consume(jti=token.jti, expires_at=token.expires_at)
-            authenticator = services.in_app_credential_add(
+        authenticator = credential_add(
+            request,
+            InAppAddInput,
+            lambda user, public_key, data: services.in_app_credential_add(
                 user=user,
                 public_key=public_key,
                 device_name=data.get("deviceName", ""),
                 device_platform=data.get("devicePlatform", ""),
                 user_authentication_required=data["userAuthenticationRequired"],
-            )
+            ),
+        )
         return Response(InAppCredentialOutput(authenticator).data)
 
     @extend_schema(

@@ -97,6 +97,38 @@ def _database_url(settings_dict) -> str:
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
 
 
+def worker_env(*, redis_url: str, queue: str, **extra: str) -> dict[str, str]:
+    """The environment of a process that sends tasks to, or runs them from, ``queue`` in
+    Redis at ``redis_url``, against the test database."""
+    from django.db import connection
+
+    return {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "RECOGNIZE_CELERY_QUEUE": queue,
+        **extra,
+    }
+
+
+def worker_start(env: dict[str, str], *args: str, **popen) -> subprocess.Popen:
+    """A ``celery worker`` process (solo pool) on the queue ``env`` names (``worker_env``),
+    with ``args`` added to its command line."""
+    queue = env["RECOGNIZE_CELERY_QUEUE"]
+    command = [sys.executable, "-m", "celery", "-A", "recognize_project", "worker"]
+    command += ["-P", "solo", "-Q", queue, "--without-gossip", "--without-mingle", *args]
+    return subprocess.Popen(command, cwd=ROOT, env=env, **popen)
+
+
+def worker_stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(real_services, smtp_server, live_server, django_db_blocker):
     """A real ``celery worker`` process on its own queue, against the test database; the
@@ -107,39 +139,15 @@ def celery_worker(real_services, smtp_server, live_server, django_db_blocker):
 
     controller, _ = smtp_server
     queue = f"recognize-test-{os.getpid()}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "REDIS_URL": real_services.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "RECOGNIZE_CELERY_QUEUE": queue,
-        "RECOGNIZE_EMAIL_BACKEND": "smtp",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(controller.port),
-        "RECOGNIZE_PUBLIC_URL": live_server.url,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "recognize_project",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{queue}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
+    env = worker_env(
+        redis_url=real_services.REDIS_URL,
+        queue=queue,
+        RECOGNIZE_EMAIL_BACKEND="smtp",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(controller.port),
+        RECOGNIZE_PUBLIC_URL=live_server.url,
     )
+    process = worker_start(env, "-n", f"{queue}@%h", "-l", "warning")
     app.conf.task_default_queue = queue
     try:
         deadline = time.monotonic() + 60
@@ -148,11 +156,7 @@ def celery_worker(real_services, smtp_server, live_server, django_db_blocker):
                 pytest.fail("the Celery worker process did not start", pytrace=False)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        worker_stop(process)
         with django_db_blocker.unblock():
             _end_other_sessions(connection)
 

@@ -4,7 +4,6 @@ beat sweeping the outbox; every event reaches the receiver exactly once."""
 
 import collections
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 
 from actions import webhooks
 from actions.models import DeliveryStatus, WebhookDelivery
-from tests.integration.conftest import ROOT, _database_url
+from tests.integration.conftest import ROOT, worker_env, worker_start, worker_stop
 from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -85,8 +84,6 @@ class PrivateRedis:
 
 @pytest.fixture
 def outage_setup(real_services, transactional_db, tmp_path):
-    from django.db import connection
-
     from accounts.services import tenant_create, user_get_or_create
 
     tenant, _ = tenant_create(name="outage")
@@ -95,46 +92,24 @@ def outage_setup(real_services, transactional_db, tmp_path):
     webhooks.webhook_endpoint_create(tenant=tenant, url=receiver.url)
     redis = PrivateRedis(tmp_path)
     redis.start()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "REDIS_URL": redis.url,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "RECOGNIZE_CELERY_QUEUE": "outage",
-        "RECOGNIZE_OUTBOX_SWEEP_SECONDS": "1",
-        "RECOGNIZE_OUTBOX_SWEEP_GRACE_SECONDS": "2",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "recognize_project",
-            "worker",
-            "-B",
-            "-s",
-            str(tmp_path / "beat-schedule"),
-            "-P",
-            "solo",
-            "-Q",
-            "outage",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "error",
-        ],
-        cwd=ROOT,
-        env=env,
+    env = worker_env(
+        redis_url=redis.url,
+        queue="outage",
+        RECOGNIZE_OUTBOX_SWEEP_SECONDS="1",
+        RECOGNIZE_OUTBOX_SWEEP_GRACE_SECONDS="2",
+    )
+    worker = worker_start(
+        env,
+        "-B",
+        "-s",
+        str(tmp_path / "beat-schedule"),
+        "-l",
+        "error",
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     yield env, redis, receiver
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+    worker_stop(worker)
     redis.stop()
     receiver.close()
 
