@@ -36,10 +36,13 @@ def enrolled_methods(*, user: EndUser | None) -> list[str]:
     )
 
 
+_METHOD_ORDER = tuple(VerificationMethod.values)  # the enum builds this list on every access
+
+
 def methods_in_order(methods: Iterable[str | None]) -> list[str]:
     """The distinct verification methods among ``methods``, in the stable order of the enum."""
     present = set(methods)
-    return [m for m in VerificationMethod.values if m in present]
+    return [m for m in _METHOD_ORDER if m in present]
 
 
 def device_list(*, user: EndUser) -> QuerySet[Device]:
