@@ -43,8 +43,6 @@ from recognize_project.errors import ApplicationError
 from recognize_sdk.proof import proof_message
 
 ADD_AUTHENTICATORS = "add:authenticators"
-#: How stale ``Authenticator.last_verified_at`` and ``Device.last_used_at`` may be: a success
-#: within this time of the recorded one does not write them again.
 
 _SUCCEEDED_STATES = sorted(str(state) for state in SUCCEEDED_STATES)
 # Also returns the user's userId (external_id), the one thing of the user validate shows.
@@ -547,7 +545,7 @@ def action_complete(*, action: Action, authenticator: Authenticator) -> None:
 
 def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> None:
     """Reset the lockout count of ``authenticator`` (locked by the caller) after a success,
-    and record when it and its device were last used, at ``LAST_USE_GRANULARITY``.
+    and record when it and its device were last used, at ``verify_at_once.LAST_USE_GRANULARITY``.
 
     A row whose counters are already clear and whose time is recent is not written: the
     times shown (``lastVerifiedAt``, ``lastUsedAt``) may lag by up to that much, and the

@@ -54,14 +54,15 @@ def _redis_count(bucket: str) -> int:
     from redis.exceptions import ConnectionError
 
     connection = _redis_connection()
-    for attempt in (1, 2):
-        try:
-            connection.send_command("EVAL", _COUNT_SCRIPT, 1, bucket, WINDOW_SECONDS * 2)
-            return connection.read_response()
-        except ConnectionError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def count() -> int:
+        connection.send_command("EVAL", _COUNT_SCRIPT, 1, bucket, WINDOW_SECONDS * 2)
+        return connection.read_response()
+
+    try:
+        return count()
+    except ConnectionError:
+        return count()
 
 
 def _count(bucket: str) -> int:
