@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
-from actions.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
+from events.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
 
 
 class TenantForm(forms.ModelForm):

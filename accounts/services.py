@@ -30,7 +30,7 @@ def secret_key_create(*, tenant: Tenant) -> tuple[SecretKey, str]:
 
 
 def _key_event(tenant: Tenant, event_type: str, key: SecretKey) -> None:
-    from actions.events import event_record  # actions builds on accounts
+    from events.services import event_record
 
     event_record(tenant=tenant, event_type=event_type, prefix=key.prefix)
 

@@ -19,11 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
-from actions import conf
-from actions.events import action_event, authentication_failed, event_record
+from actions.events import action_event
 from actions.models import Action, ActionState, PushChallenge
 from actions.services import action_complete, attempt_failure, raise_if_locked
+from actions.tasks import push_deliver
 from devices import keys
+from devices.events import authentication_failed
 from devices.models import Authenticator, PushChannel, PushRegistration, VerificationMethod
 from devices.push import (
     PushDeliveryError,
@@ -36,6 +37,8 @@ from devices.push_credentials import (
     push_registration_disable,
     push_registration_open,
 )
+from events import conf as events_conf
+from events.services import event_record
 from recognize_project.errors import ApplicationError
 from recognize_project.notifications import notify_after_commit
 
@@ -71,8 +74,6 @@ def push_challenge_create(*, action: Action, face_required: bool = False) -> Pus
     ``face_required``: a rule allows only the face, so the app approves by a face match
     (with the action token it gets when polling) instead of by its key alone.
     """
-    from actions.tasks import push_deliver
-
     tenant = action.tenant
     code = f"{secrets.randbelow(100):02d}" if tenant.push_number_matching else ""
     challenge = PushChallenge.objects.create(
@@ -164,7 +165,7 @@ def push_outbox_due() -> list[str]:
             delivered_at__isnull=True,
             answered_at__isnull=True,
             expires_at__gt=now,
-            created_at__lt=now - timedelta(seconds=conf.ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS),
+            created_at__lt=now - timedelta(seconds=events_conf.ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS),
         ).values_list("pk", flat=True)[:500]
     )
 

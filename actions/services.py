@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import EndUser, Tenant
 from accounts.services import user_get_or_create
 from actions import conf, selectors
-from actions.events import action_event, authentication_failed
+from actions.events import action_event
 from actions.models import (
     SUCCEEDED_STATES,
     Action,
@@ -34,10 +34,11 @@ from actions.verify_at_once import (
     in_app_verify_at_once,
     last_use_is_recent,
 )
-from actions.webhooks import webhook_emit, webhook_wanted
 from devices import keys
 from devices import selectors as device_selectors
+from devices.events import authentication_failed
 from devices.models import Authenticator, VerificationMethod
+from events.webhooks import webhook_emit, webhook_wanted
 from recognize_project import sql
 from recognize_project.errors import ApplicationError
 from recognize_sdk.proof import proof_message

@@ -30,13 +30,14 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import conf, selectors
-from actions.audit import audit_event_new
 from actions.events import action_event_detail
-from actions.models import Action, ActionState, AuditEvent
+from actions.models import Action, ActionState
 from actions.tokens import ActionToken
-from actions.webhooks import webhook_wanted
 from devices import keys
 from devices.models import Authenticator, VerificationMethod
+from events.audit import audit_event_new
+from events.models import AuditEvent
+from events.webhooks import webhook_wanted
 from recognize_project import sql
 
 LAST_USE_GRANULARITY = timedelta(seconds=conf.ACTIONS_LAST_USE_GRANULARITY_SECONDS)

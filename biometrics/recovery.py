@@ -23,7 +23,6 @@ from django.utils import timezone
 from accounts import selectors as account_selectors
 from accounts.models import Tenant
 from actions import selectors as action_selectors
-from actions.events import event_record
 from actions.models import Action, ActionState, Challenge, Outcome
 from actions.services import (
     ADD_AUTHENTICATORS,
@@ -46,6 +45,7 @@ from devices import keys
 from devices.client_states import client_state_open
 from devices.models import Authenticator, Device, DeviceType
 from devices.services import in_app_credential_add
+from events.services import event_record
 from recognize_project.errors import ApplicationError
 from recognize_sdk.proof import proof_message
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
-from actions.events import authentication_failed, authenticator_event
 from actions.models import Action, ActionState
 from actions.push import push_challenge_settle
 from actions.services import (
@@ -38,6 +37,7 @@ from actions.services import (
 from actions.tokens import ActionToken
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
+from devices.events import authentication_failed, authenticator_event
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 from recognize_project.task_payloads import FACE_JOB, payload_open, payload_seal

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from actions.admin_audit import AuditedModelAdmin
 from devices.models import Authenticator, Device
+from events.admin_audit import AuditedModelAdmin
 
 
 class AuthenticatorInline(admin.TabularInline):

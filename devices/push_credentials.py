@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.encryption import seal, unseal
 from accounts.models import EndUser, Tenant
-from actions.events import authenticator_event
 from devices import keys, selectors
+from devices.events import authenticator_event
 from devices.models import Authenticator, Device, PushChannel, PushRegistration, VerificationMethod
 from devices.push import InvalidRegistration, push_registration_validate
 from devices.services import device_credential_add, device_remove

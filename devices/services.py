@@ -3,8 +3,8 @@
 from django.db import IntegrityError, transaction
 
 from accounts.models import EndUser, Tenant
-from actions.events import authenticator_event, device_event
 from devices import keys
+from devices.events import authenticator_event, device_event
 from devices.models import Authenticator, Device, DeviceType, VerificationMethod
 from devices.tasks import device_bound_notify
 from recognize_project.errors import ApplicationError

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "accounts",
+    "events",
     "devices",
     "actions",
     "biometrics",
@@ -72,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "actions.audit.RequestContextMiddleware",
+    "events.audit.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -154,7 +155,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "purge-expired": {"task": "actions.tasks.expired_purge", "schedule": 3600.0},
     "webhook-outbox": {
-        "task": "actions.tasks.webhook_outbox_sweep",
+        "task": "events.tasks.webhook_outbox_sweep",
+        "schedule": float(os.environ.get("RECOGNIZE_OUTBOX_SWEEP_SECONDS", 30)),
+    },
+    "push-outbox": {
+        "task": "actions.tasks.push_outbox_sweep",
         "schedule": float(os.environ.get("RECOGNIZE_OUTBOX_SWEEP_SECONDS", 30)),
     },
 }

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from actions.events import authentication_failed
 from actions.services import attempt_failure, raise_if_locked
+from devices.events import authentication_failed
 from devices.models import Authenticator
 from recognize_project import keys
 

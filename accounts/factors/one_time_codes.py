@@ -15,8 +15,8 @@ from django.utils import timezone
 from accounts.factors.attempts import attempt, constant_time_equal, secret_hash
 from accounts.models import CodeChannel, CodePurpose, EndUser, OneTimeCode
 from accounts.tasks import one_time_code_deliver
-from actions.events import authenticator_event
 from actions.services import raise_if_locked
+from devices.events import authenticator_event
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 from recognize_project.notifications import notify_after_commit

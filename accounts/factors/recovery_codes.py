@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.factors.attempts import attempt, secret_hash
 from accounts.models import EndUser, RecoveryCode
-from actions.events import authenticator_event
+from devices.events import authenticator_event
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 

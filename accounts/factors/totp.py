@@ -16,7 +16,7 @@ from django_otp.oath import TOTP
 from accounts.encryption import SealError, seal, unseal
 from accounts.factors.attempts import attempt
 from accounts.models import EndUser, TotpKey
-from actions.events import authenticator_event
+from devices.events import authenticator_event
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 

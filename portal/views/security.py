@@ -18,8 +18,8 @@ from accounts.factors.totp import (
     totp_uri,
 )
 from accounts.models import EndUser
-from actions.events import event_record
 from actions.pages import qr_svg
+from events.services import event_record
 from portal import sessions
 from portal.sessions import portal_login_required
 from recognize_project.errors import ApplicationError

@@ -23,9 +23,9 @@ from accounts.factors.one_time_codes import (
 from accounts.factors.recovery_codes import recovery_code_use
 from accounts.factors.totp import totp_authenticator, totp_verify
 from accounts.models import CodeChannel, CodePurpose, EndUser, FirstFactor, Tenant
-from actions.events import event_record
 from actions.services import attempt_failure, raise_if_locked
 from devices.models import Authenticator
+from events.services import event_record
 from portal import sessions
 from portal.sessions import Pending
 from recognize_project.errors import ApplicationError

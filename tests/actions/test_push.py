@@ -9,10 +9,11 @@ import pytest
 from authsignal.client import ApiException
 from django.utils import timezone
 
-from actions import webhooks
-from actions.models import Action, AuditEvent, PushChallenge
+from actions.models import Action, PushChallenge
 from devices.models import PushRegistration
 from devices.push import vapid_public_key
+from events import webhooks
+from events.models import AuditEvent
 from recognize_sdk import DeviceKey, RecognizeError
 from recognize_sdk.cli import main
 from recognize_sdk.push_device import PushDevice

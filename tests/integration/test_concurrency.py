@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from authsignal.client import ApiException
 
-from actions.models import AuditEvent
+from events.models import AuditEvent
 from recognize_sdk import RecognizeError
 
 pytestmark = pytest.mark.integration

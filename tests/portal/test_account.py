@@ -8,9 +8,9 @@ import pytest
 from django_otp.oath import TOTP
 
 from accounts.models import TotpKey
-from actions.models import AuditEvent
 from actions.tokens import token_decode
 from devices.models import Authenticator, Device
+from events.models import AuditEvent
 from tests.portal.support import PortalUser, code_in, last_mail_to
 
 

@@ -12,8 +12,8 @@ from django_otp.oath import TOTP
 from accounts.factors.recovery_codes import recovery_codes_generate
 from accounts.factors.totp import totp_enroll, totp_secret_new
 from accounts.models import OneTimeCode, RecoveryCode
-from actions.models import AuditEvent
 from devices.models import Authenticator
+from events.models import AuditEvent
 from tests.portal.support import PortalUser, code_in, last_mail_to, link_path_in
 
 
