@@ -21,10 +21,11 @@ from django.utils import timezone
 from accounts.models import EndUser, Tenant
 from actions.events import action_event
 from actions.models import Action, ActionState, PushChallenge
-from actions.services import action_complete, attempt_failure, raise_if_locked
+from actions.services import action_complete
 from actions.tasks import push_deliver
 from devices import keys
-from devices.events import authentication_failed
+from devices.attempts import authenticator_failure
+from devices.lockout import raise_if_locked
 from devices.models import Authenticator, PushChannel, PushRegistration, VerificationMethod
 from devices.push import (
     PushDeliveryError,
@@ -214,7 +215,7 @@ def push_challenge_answer(
         authenticator = locked.get(pk=authenticator.pk)
         raise_if_locked(authenticator)
         if not keys.signature_is_valid(public_key.key, signature, challenge_id):
-            failure = _count_failure(
+            failure = authenticator_failure(
                 authenticator, "invalid_signature", "The signature is not valid"
             )
         else:
@@ -244,21 +245,12 @@ def push_challenge_answer(
             _action_fail(action, challenge, reason)
             if approved:
                 PushChallenge.objects.filter(pk=challenge.pk).update(approved=False)
-                failure = _count_failure(
+                failure = authenticator_failure(
                     authenticator, "wrong_verification_code", "The number does not match"
                 )
     if failure is not None:
         raise failure
     return PushAnswer(action, False)
-
-
-def _count_failure(authenticator: Authenticator, code: str, what: str) -> ApplicationError:
-    authenticator.throttle_increment(
-        threshold=authenticator.tenant.lockout_threshold,
-        base_seconds=authenticator.tenant.lockout_seconds,
-    )
-    authentication_failed(authenticator, code)
-    return attempt_failure(authenticator, code, what)
 
 
 def _claim(*, authenticator: Authenticator, challenge_id: str, approved: bool) -> PushChallenge:

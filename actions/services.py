@@ -36,7 +36,8 @@ from actions.verify_at_once import (
 )
 from devices import keys
 from devices import selectors as device_selectors
-from devices.events import authentication_failed
+from devices.attempts import authenticator_failure
+from devices.lockout import THROTTLE_FIELDS, raise_if_locked
 from devices.models import Authenticator, VerificationMethod
 from events.webhooks import webhook_emit, webhook_wanted
 from recognize_project import sql
@@ -421,14 +422,11 @@ def device_proof_check(
     message = challenge_id if content is None else proof_message(challenge_id, content)
     if keys.signature_is_valid(parsed.key, signature, message):
         return DeviceProof(authenticator, challenge, None)
-    authenticator.throttle_increment(
-        threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds
-    )
-    authentication_failed(authenticator, "invalid_signature")
+    authenticator.tenant = tenant
     return DeviceProof(
         authenticator,
         challenge,
-        attempt_failure(authenticator, "invalid_signature", "The signature is not valid"),
+        authenticator_failure(authenticator, "invalid_signature", "The signature is not valid"),
     )
 
 
@@ -552,17 +550,13 @@ def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> N
     times shown (``lastVerifiedAt``, ``lastUsedAt``) may lag by up to that much, and the
     in-app flow saves two UPDATEs per verification.
     """
-    clear = (
-        authenticator.failure_count == 0
-        and authenticator.lockout_count == 0
-        and authenticator.locked_until is None
-    )
-    if not (clear and last_use_is_recent(authenticator.last_verified_at, now)):
+    if not (
+        authenticator.throttle_is_clear()
+        and last_use_is_recent(authenticator.last_verified_at, now)
+    ):
         authenticator.throttle_reset(commit=False)
         authenticator.last_verified_at = now
-        sql.update(
-            authenticator, ["failure_count", "lockout_count", "locked_until", "last_verified_at"]
-        )
+        sql.update(authenticator, [*THROTTLE_FIELDS, "last_verified_at"])
     if authenticator.device_id is None:
         return
     device = authenticator.device if Authenticator.device.is_cached(authenticator) else None
@@ -573,38 +567,6 @@ def _authenticator_verified(authenticator: Authenticator, *, now: datetime) -> N
         )
         if device is not None:
             device.last_used_at = now
-
-
-def raise_if_locked(authenticator: Authenticator) -> None:
-    if not authenticator.verify_is_allowed():
-        until = authenticator.locked_until
-        seconds = max(1, int((until - timezone.now()).total_seconds()))
-        raise ApplicationError(
-            "authenticator_locked",
-            f"Too many failed attempts; this authenticator is locked for {seconds} more seconds.",
-            status=429,
-            extra={"lockedUntil": until.isoformat()},
-            headers={"Retry-After": str(seconds)},
-        )
-
-
-def attempt_failure(authenticator: Authenticator, code: str, what: str) -> ApplicationError:
-    """The error for a failed attempt, saying how many are left or how long the lock lasts."""
-    if not authenticator.verify_is_allowed():
-        seconds = int((authenticator.locked_until - timezone.now()).total_seconds())
-        return ApplicationError(
-            code,
-            f"{what}. Too many failed attempts: locked for {seconds} seconds.",
-            status=401,
-            extra={"lockedUntil": authenticator.locked_until.isoformat()},
-        )
-    remaining = authenticator.tenant.lockout_threshold - authenticator.failure_count
-    return ApplicationError(
-        code,
-        f"{what}; {remaining} attempt(s) left before a lockout.",
-        status=401,
-        extra={"attemptsRemaining": remaining},
-    )
 
 
 def action_config_set(*, tenant: Tenant, action_code: str, outcome: str) -> ActionConfig:

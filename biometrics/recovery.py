@@ -27,7 +27,6 @@ from actions.models import Action, ActionState, Challenge, Outcome
 from actions.services import (
     ADD_AUTHENTICATORS,
     action_complete,
-    raise_if_locked,
     token_consume,
     token_require_unspent,
     token_user,
@@ -43,6 +42,7 @@ from biometrics.services import (
 )
 from devices import keys
 from devices.client_states import client_state_open
+from devices.lockout import raise_if_locked
 from devices.models import Authenticator, Device, DeviceType
 from devices.services import in_app_credential_add
 from events.services import event_record

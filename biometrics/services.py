@@ -26,10 +26,8 @@ from actions.services import (
     ADD_AUTHENTICATORS,
     DeviceProof,
     action_complete,
-    attempt_failure,
     challenge_action,
     device_proof_check,
-    raise_if_locked,
     token_consume,
     token_require_unspent,
     token_user,
@@ -37,7 +35,9 @@ from actions.services import (
 from actions.tokens import ActionToken
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
-from devices.events import authentication_failed, authenticator_event
+from devices.attempts import authenticator_failure
+from devices.events import authenticator_event
+from devices.lockout import raise_if_locked
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 from recognize_project.task_payloads import FACE_JOB, payload_open, payload_seal
@@ -334,11 +334,8 @@ def face_decide(
     raise_if_locked(face)
     stored = templates.template_open(template)
     if not faces_match(tenant=job.tenant, stored=stored, probe=probe):
-        face.throttle_increment(
-            threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
-        )
-        authentication_failed(face, "face_mismatch")
-        failure = attempt_failure(face, "face_mismatch", "The face does not match")
+        face.tenant = job.tenant
+        failure = authenticator_failure(face, "face_mismatch", "The face does not match")
         face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
         return None
     action = Action.objects.select_for_update().get(pk=job.action_id)

@@ -5,7 +5,7 @@ import uuid
 from django.db import models
 
 from accounts.models import EndUser, Tenant
-from devices.throttling import Throttled
+from devices.lockout import Throttled
 
 
 class DeviceType(models.TextChoices):
@@ -135,3 +135,82 @@ class PushRegistration(models.Model):
     def __str__(self) -> str:
         state = f"disabled: {self.disabled_reason}" if self.disabled_at else "active"
         return f"{self.channel} for {self.device_id} ({state})"
+
+
+# First factors: the secrets beside their authenticator. Born in the accounts app, they keep
+# their accounts_* tables (devices/migrations/0006 takes them over in Django's state only).
+
+
+class CodeChannel(models.TextChoices):
+    EMAIL = "EMAIL", "E-mail"
+    SMS = "SMS", "SMS"
+
+
+class CodePurpose(models.TextChoices):
+    SIGN_IN = "SIGN_IN", "Portal sign-in"
+    REAUTH = "REAUTH", "Re-authentication before a sensitive change"
+
+
+class OneTimeCode(models.Model):
+    """A code sent by e-mail or SMS (an e-mail one also carries a magic link).
+
+    Only HMACs of the code and link are stored. Single use, expiry checked at use, and only the
+    newest code of an authenticator and purpose is valid: a resend supersedes the older one.
+    Failures count on the authenticator (e-mail or SMS), which a resend does not reset.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="one_time_codes")
+    authenticator = models.ForeignKey(
+        Authenticator, on_delete=models.CASCADE, related_name="one_time_codes"
+    )
+    channel = models.CharField(max_length=8, choices=CodeChannel.choices)
+    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    link_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "accounts_onetimecode"
+        indexes = [models.Index(fields=["authenticator", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} code for {self.user_id} ({self.purpose})"
+
+
+class TotpKey(models.Model):
+    """The secret of a TOTP authenticator, sealed with the tenant's data key."""
+
+    authenticator = models.OneToOneField(
+        Authenticator, on_delete=models.CASCADE, primary_key=True, related_name="totp_key"
+    )
+    sealed_secret = models.BinaryField()
+    last_time_step = models.BigIntegerField(
+        default=-1, help_text="The last accepted time step; a code is never accepted twice."
+    )
+
+    class Meta:
+        db_table = "accounts_totpkey"
+
+    def __str__(self) -> str:
+        return f"TOTP key of {self.authenticator_id}"
+
+
+class RecoveryCode(models.Model):
+    """One of a user's recovery codes (≥ 80 bits); only its HMAC is stored."""
+
+    authenticator = models.ForeignKey(
+        Authenticator, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "accounts_recoverycode"
+        indexes = [models.Index(fields=["authenticator", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.authenticator_id}"

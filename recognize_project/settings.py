@@ -181,7 +181,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
 
-# --- SMS (accounts/sms.py) ------------------------------------------------------------------
+# --- SMS (devices/factors/sms.py) --------------------------------------------------------
 RECOGNIZE_SMS_BACKEND = os.environ.get("RECOGNIZE_SMS_BACKEND", "console")
 RECOGNIZE_SMS_API_URL = os.environ.get("RECOGNIZE_SMS_API_URL", "https://api.twilio.com")
 RECOGNIZE_SMS_ACCOUNT_SID = os.environ.get("RECOGNIZE_SMS_ACCOUNT_SID", "")

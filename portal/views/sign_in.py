@@ -13,18 +13,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
-from accounts.factors.one_time_codes import (
+from accounts.models import EndUser, FirstFactor, Tenant
+from devices.factors.one_time_codes import (
     MAX_SENDS,
     code_send,
     code_verify,
     magic_link_get,
     magic_link_use,
 )
-from accounts.factors.recovery_codes import recovery_code_use
-from accounts.factors.totp import totp_authenticator, totp_verify
-from accounts.models import CodeChannel, CodePurpose, EndUser, FirstFactor, Tenant
-from actions.services import attempt_failure, raise_if_locked
-from devices.models import Authenticator
+from devices.factors.recovery_codes import recovery_code_use
+from devices.factors.totp import totp_authenticator, totp_verify
+from devices.lockout import LockoutPolicy, ThrottleState, attempt_failure, raise_if_locked
+from devices.models import CodeChannel, CodePurpose
 from events.services import event_record
 from portal import sessions
 from portal.sessions import Pending
@@ -110,22 +110,20 @@ def _send(tenant: Tenant, user: EndUser, channel: str, purpose: str) -> Applicat
 
 def _simulated_failure(tenant: Tenant, pending: Pending, what: str) -> ApplicationError:
     """The error a real authenticator would give, for an address that matches nobody."""
-    stand_in = Authenticator(
-        tenant=tenant,
+    state = ThrottleState(
+        LockoutPolicy.of_tenant(tenant),
         failure_count=pending.failure_count,
         lockout_count=pending.lockout_count,
         locked_until=_from_timestamp(pending.locked_until),
     )
     try:
-        raise_if_locked(stand_in)
+        raise_if_locked(state)
     except ApplicationError as locked:
         return locked
-    stand_in.throttle_increment(
-        threshold=tenant.lockout_threshold, base_seconds=tenant.lockout_seconds, commit=False
-    )
-    pending.failure_count, pending.lockout_count = stand_in.failure_count, stand_in.lockout_count
-    pending.locked_until = stand_in.locked_until.timestamp() if stand_in.locked_until else None
-    return attempt_failure(stand_in, "invalid_code", what)
+    state.throttle_increment()
+    pending.failure_count, pending.lockout_count = state.failure_count, state.lockout_count
+    pending.locked_until = state.locked_until.timestamp() if state.locked_until else None
+    return attempt_failure(state, "invalid_code", what)
 
 
 def _from_timestamp(value: float | None) -> datetime | None:

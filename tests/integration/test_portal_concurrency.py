@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from accounts.factors.recovery_codes import recovery_codes_generate
 from accounts.models import EndUser
+from devices.factors.recovery_codes import recovery_codes_generate
 from devices.models import Device
 from recognize_sdk import RecognizeError
 from recognize_sdk.face_device import FaceDevice

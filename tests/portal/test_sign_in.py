@@ -9,10 +9,9 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 
-from accounts.factors.recovery_codes import recovery_codes_generate
-from accounts.factors.totp import totp_enroll, totp_secret_new
-from accounts.models import OneTimeCode, RecoveryCode
-from devices.models import Authenticator
+from devices.factors.recovery_codes import recovery_codes_generate
+from devices.factors.totp import totp_enroll, totp_secret_new
+from devices.models import Authenticator, OneTimeCode, RecoveryCode
 from events.models import AuditEvent
 from tests.portal.support import PortalUser, code_in, last_mail_to, link_path_in
 

@@ -12,12 +12,13 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.factors.attempts import attempt, constant_time_equal, secret_hash
-from accounts.models import CodeChannel, CodePurpose, EndUser, OneTimeCode
-from accounts.tasks import one_time_code_deliver
-from actions.services import raise_if_locked
+from accounts.models import EndUser
+from devices.attempts import authenticator_attempt
 from devices.events import authenticator_event
-from devices.models import Authenticator, VerificationMethod
+from devices.factors.secrets import constant_time_equal, secret_hash
+from devices.lockout import raise_if_locked
+from devices.models import Authenticator, CodeChannel, CodePurpose, OneTimeCode, VerificationMethod
+from devices.tasks import one_time_code_deliver
 from recognize_project.errors import ApplicationError
 from recognize_project.notifications import notify_after_commit
 from recognize_project.task_payloads import CODE_DELIVERY, payload_seal
@@ -125,7 +126,9 @@ def code_verify(*, user: EndUser, channel: str, purpose: str, code: str) -> Auth
         spent = OneTimeCode.objects.filter(pk=newest.pk, used_at__isnull=True).update(used_at=now)
         return spent == 1
 
-    return attempt(authenticator_id=authenticator.pk, check=check, what="Wrong or expired code")
+    return authenticator_attempt(
+        authenticator_id=authenticator.pk, check=check, what="Wrong or expired code"
+    )
 
 
 def magic_link_get(*, token: str) -> OneTimeCode | None:
