@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import EndUser, Tenant
 from actions.events import action_event
 from actions.models import Action, ActionState, PushChallenge
-from actions.services import action_complete
+from actions.outcomes import action_complete
 from actions.tasks import push_deliver
 from devices import keys
 from devices.attempts import authenticator_failure

@@ -1,6 +1,6 @@
 """The common in-app verification in one statement, on PostgreSQL.
 
-``services.in_app_verify`` looks the device's authenticator up, spends the challenge, completes
+``challenges.in_app_verify`` looks the device's authenticator up, spends the challenge, completes
 the token's action and appends the audit row in a transaction: six round trips to the database
 with BEGIN and COMMIT, on every verification of every user. Round trips, not CPU, are what the
 in-app flow waits for (docs/benchmarks.md), so once the signature is known to be valid (the

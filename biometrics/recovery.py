@@ -24,15 +24,18 @@ from accounts import selectors as account_selectors
 from accounts.models import Tenant
 from actions import selectors as action_selectors
 from actions.models import Action, ActionState, Challenge, Outcome
-from actions.services import (
+from actions.outcomes import action_complete
+from actions.tokens import (
     ADD_AUTHENTICATORS,
-    action_complete,
+    ActionToken,
     token_consume,
+    token_decode,
+    token_issue,
     token_require_unspent,
     token_user,
 )
-from actions.tokens import ActionToken, token_decode, token_issue
 from biometrics import conf, templates
+from biometrics.client_states import client_state_open
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
 from biometrics.services import (
     face_decide,
@@ -41,7 +44,6 @@ from biometrics.services import (
     face_job_finish,
 )
 from devices import keys
-from devices.client_states import client_state_open
 from devices.lockout import raise_if_locked
 from devices.models import Authenticator, Device, DeviceType
 from devices.services import in_app_credential_add

@@ -20,19 +20,17 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
+from actions.challenges import DeviceProof, challenge_action, device_proof_check
 from actions.models import Action, ActionState
+from actions.outcomes import action_complete
 from actions.push import push_challenge_settle
-from actions.services import (
+from actions.tokens import (
     ADD_AUTHENTICATORS,
-    DeviceProof,
-    action_complete,
-    challenge_action,
-    device_proof_check,
+    ActionToken,
     token_consume,
     token_require_unspent,
     token_user,
 )
-from actions.tokens import ActionToken
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
 from devices.attempts import authenticator_failure

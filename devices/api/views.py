@@ -10,9 +10,10 @@ from accounts import selectors as account_selectors
 from accounts.authentication import IsAuthenticated
 from accounts.services import user_get_or_create
 from actions.authentication import ActionTokenAuthentication
-from actions.services import token_adding_user, token_consume
+from actions.tokens import token_adding_user, token_consume
+from biometrics import client_states
 from biometrics.templates import seed_parse
-from devices import client_states, keys, selectors, services
+from devices import keys, selectors, services
 from devices.api.serializers import (
     AuthenticatorEnrollInput,
     AuthenticatorEnrollOutput,
