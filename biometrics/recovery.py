@@ -49,6 +49,7 @@ from devices.models import Authenticator, Device, DeviceType
 from devices.services import in_app_credential_add
 from events.services import event_record
 from recognize_project.errors import ApplicationError
+from recognize_sdk.face.protect import protect
 from recognize_sdk.proof import proof_message
 
 RECOVERY_SCOPE = "recovery"
@@ -190,8 +191,6 @@ def recovery_job_run(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     Everything is checked again under locks, so a client state deleted or a token spent since
     the request was accepted fails the job without binding anything.
     """
-    from recognize_sdk.face.protect import protect
-
     embedding = face_embedding(tenant=job.tenant, image=fields["image"])
     with transaction.atomic():
         state = client_state_open(tenant=job.tenant, blob=fields["clientState"].decode("ascii"))

@@ -9,7 +9,6 @@ logged or returned — only the sealed protected template is kept.
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,12 +32,15 @@ from actions.tokens import (
 )
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
+from biometrics.tasks import face_job_run
 from devices.attempts import authenticator_failure
 from devices.events import authenticator_event
 from devices.lockout import raise_if_locked
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
-from recognize_project.task_payloads import FACE_JOB, payload_open, payload_seal
+from recognize_project.task_payloads import FACE_JOB, payload_seal
+from recognize_sdk import face
+from recognize_sdk.face.protect import protect
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +100,6 @@ def _enqueue(job: FaceJob, submission: FaceSubmission) -> None:
 
 def face_job_enqueue(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     """Hand ``job`` to a worker after commit, its face data encrypted in the task message."""
-    from biometrics.tasks import face_job_run
-
     payload = payload_seal(FACE_JOB, job.id, fields)
     transaction.on_commit(lambda: face_job_run.delay(str(job.id), payload))
 
@@ -223,55 +223,31 @@ def face_job_wait(*, job: FaceJob, timeout: float | None = None) -> FaceJob:
         pause = min(pause * 2, 0.05)
 
 
-def face_job_run(*, job_id: uuid.UUID, payload: str) -> None:
-    """Do a job's face work and record the outcome (runs in a worker)."""
-    job = FaceJob.objects.select_related("tenant", "user").filter(pk=job_id).first()
-    if job is None or job.status != JobStatus.PENDING:
-        return
-    try:
-        fields = payload_open(FACE_JOB, job.id, payload)
-        if job.kind == JobKind.RECOVER:
-            from biometrics.recovery import recovery_job_run
-
-            recovery_job_run(job=job, fields=fields)
-            return
-        vector = _vector(job, fields)
-        with transaction.atomic():
-            if job.kind == JobKind.ENROLL:
-                source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
-                _enroll(job, vector, source)
-            else:
-                _match(job, vector)
-    except ApplicationError as error:
-        face_job_finish(job, JobStatus.FAILED, error.code, error.message)
-    except Exception as error:  # never log the payload or anything derived from it
-        logger.error("face job %s failed: %s", job.id, type(error).__name__)
-        face_job_finish(
-            job,
-            JobStatus.FAILED,
-            "face_processing_failed",
-            "The face could not be processed; try again.",
-        )
+def face_job_process(*, job: FaceJob, fields: dict[str, bytes]) -> None:
+    """Enroll or match: the face work of an ENROLL or MATCH job (in a worker)."""
+    vector = _vector(job, fields)
+    with transaction.atomic():
+        if job.kind == JobKind.ENROLL:
+            source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
+            _enroll(job, vector, source)
+        else:
+            _match(job, vector)
 
 
 def _vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
     """The protected vector of a job: sent by the device, or computed here from the image."""
     if "vector" in fields:
         return np.frombuffer(fields["vector"], dtype="<f4").astype(np.float32)
-    from recognize_sdk.face.protect import protect
-
     return protect(face_embedding(tenant=job.tenant, image=fields["image"]), fields["seed"])
 
 
 def face_embedding(*, tenant: Tenant, image: bytes) -> np.ndarray:
     """The raw embedding of the one face in ``image`` (worker memory only), with the tenant's
     liveness level; an unusable image raises ``ApplicationError`` with the pipeline's code."""
-    from recognize_sdk.face import FaceError, analyze_face
-
     liveness = "ENFORCE" if tenant.liveness_level == "PASSIVE" else "OFF"
     try:
-        return analyze_face(image, liveness=liveness).embedding
-    except FaceError as error:
+        return face.analyze_face(image, liveness=liveness).embedding
+    except face.FaceError as error:
         raise ApplicationError(error.code, error.message) from None
 
 

@@ -236,6 +236,13 @@ REST_FRAMEWORK = {
     # Client addresses come from REMOTE_ADDR unless this many proxies are trusted in front.
     "NUM_PROXIES": int(os.environ.get("RECOGNIZE_TRUSTED_PROXIES", 0)),
 }
+# The API bases' authentication (recognize_project/api.py): the tenant backend's secret key, and
+# the app's action token or public tenant id.
+RECOGNIZE_SERVER_API_AUTHENTICATION = ["accounts.authentication.SecretKeyAuthentication"]
+RECOGNIZE_CLIENT_API_AUTHENTICATION = [
+    "actions.authentication.ActionTokenAuthentication",
+    "accounts.authentication.TenantIdAuthentication",
+]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recognize API",
     "DESCRIPTION": "Face biometrics and device-bound authentication, Authsignal-compatible.",

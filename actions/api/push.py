@@ -6,11 +6,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import IsAuthenticated, TenantIdAuthentication
+from accounts.authentication import TenantIdAuthentication
 from actions import push
 from actions.tokens import token_issue
 from devices import keys
-from recognize_project.api import InputSerializer, parse
+from recognize_project.api import InputSerializer, IsAuthenticated, parse
 from recognize_project.ratelimit import ClientRateThrottle
 
 SIGNATURE_HEADERS = ("HTTP_X_RECOGNIZE_SIGNATURE", "HTTP_X_AUTHSIGNAL_SIGNATURE")

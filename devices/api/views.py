@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
-from accounts.authentication import IsAuthenticated
 from accounts.services import user_get_or_create
 from actions.authentication import ActionTokenAuthentication
 from actions.tokens import token_adding_user, token_consume
@@ -27,7 +26,7 @@ from devices.api.serializers import (
     InAppRemoveOutput,
 )
 from devices.models import Authenticator
-from recognize_project.api import ClientAPIView, ServerAPIView, parse, path_user_id
+from recognize_project.api import ClientAPIView, IsAuthenticated, ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
 from recognize_project.ratelimit import ClientRateThrottle
 
