@@ -42,9 +42,11 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.face
 	$(BIN)/python -m bench.push
 
+## lint: ruff, and the import-linter contracts of .importlinter (the app layers of STYLE.md)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## worker: a Celery worker for the scale-out setup (needs REDIS_URL)
 worker: setup
