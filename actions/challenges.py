@@ -1,8 +1,8 @@
 """Device challenges: single-use nonces a bound device signs, and in-app verification.
 
 A challenge is spent by one conditional UPDATE, so it is used exactly once under concurrency;
-a wrong signature spends it too and counts toward the authenticator's lockout
-(``devices.attempts``).
+a wrong signature spends it too and is audited, but never counts toward the lockout: anyone who
+knows a public key can send one (``devices.attempts.signature_refusal``).
 """
 
 import secrets
@@ -20,7 +20,7 @@ from actions.tokens import ActionToken, token_issue
 from actions.verify_at_once import in_app_verify_at_once
 from devices import keys
 from devices import selectors as device_selectors
-from devices.attempts import authenticator_failure
+from devices.attempts import signature_refusal
 from devices.lockout import raise_if_locked
 from devices.models import Authenticator
 from recognize_project import sql
@@ -144,8 +144,8 @@ def challenge_action(*, challenge: Challenge, token: ActionToken | None, user: E
 class DeviceProof:
     """The outcome of checking a device's signature over a challenge.
 
-    ``failure`` is set (and the failure already counted) when the signature was wrong; the
-    caller commits its transaction and then raises it, so the count is kept.
+    ``failure`` is set (and the failure already audited) when the signature was wrong; the
+    caller commits its transaction and then raises it, so the audit row is kept.
     """
 
     authenticator: Authenticator
@@ -164,7 +164,7 @@ def device_proof_check(
     """Check that the bound device holding ``public_key`` signed ``challenge_id`` (and content).
 
     Call inside ``transaction.atomic()``: the device's IN_APP authenticator row stays locked
-    and the challenge is spent. A wrong signature counts toward that authenticator's lockout.
+    and the challenge is spent. A wrong signature is audited, not counted.
     """
     parsed = keys.public_key_parse(public_key)
     authenticator = device_selectors.in_app_authenticator_get(
@@ -180,11 +180,7 @@ def device_proof_check(
     if keys.signature_is_valid(parsed.key, signature, message):
         return DeviceProof(authenticator, challenge, None)
     authenticator.tenant = tenant
-    return DeviceProof(
-        authenticator,
-        challenge,
-        authenticator_failure(authenticator, "invalid_signature", "The signature is not valid"),
-    )
+    return DeviceProof(authenticator, challenge, signature_refusal(authenticator))
 
 
 @dataclass(frozen=True)
@@ -204,7 +200,7 @@ def in_app_verify(
 ) -> InAppVerification:
     """Check a device's signature over a challenge and complete the action it belongs to.
 
-    A wrong signature spends the challenge and counts toward the authenticator's lockout.
+    A wrong signature spends the challenge and is audited (not counted toward a lockout).
     """
     if token is not None:
         done = in_app_verify_at_once(

@@ -6,7 +6,7 @@ under concurrency: ``action_validate`` reports ``isValid`` true to exactly one c
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
@@ -15,7 +15,7 @@ from accounts.models import EndUser, Tenant
 from actions import selectors
 from actions.events import action_event
 from actions.models import SUCCEEDED_STATES, Action, ActionState, Challenge
-from actions.tokens import ActionToken, token_decode
+from actions.tokens import MAX_TTL_SECONDS, ActionToken, action_open_until, token_decode
 from actions.verify_at_once import last_use_is_recent
 from devices.lockout import THROTTLE_FIELDS
 from devices.models import Authenticator
@@ -94,8 +94,17 @@ def _validation_claim(*, tenant: Tenant, idempotency_key: str) -> Action | None:
 
 
 def action_complete(*, action: Action, authenticator: Authenticator) -> None:
-    """Mark ``action`` CHALLENGE_SUCCEEDED by ``authenticator`` (whose lockout count resets)."""
+    """Mark ``action`` CHALLENGE_SUCCEEDED by ``authenticator`` (whose lockout count resets).
+
+    Refused (``expired_token``) once the action's token has expired, whatever path got here.
+    """
     now = timezone.now()
+    if action_open_until(action) <= now:
+        raise ApplicationError(
+            "expired_token",
+            "The action's token has expired; track the action again.",
+            status=401,
+        )
     _authenticator_verified(authenticator, now=now)
     action.state = ActionState.CHALLENGE_SUCCEEDED
     action.state_updated_at = now
@@ -144,6 +153,7 @@ _TOKEN_ACTION_COMPLETE = (
     "UPDATE actions_action SET state = %s, state_updated_at = %s, verification_method = %s,"  # noqa: S608 (model columns)
     " verified_device_id = %s, device_bound = %s"
     " WHERE tenant_id = %s AND idempotency_key = %s AND user_id = %s AND state = %s"
+    " AND created_at > %s"
 )
 
 
@@ -175,6 +185,7 @@ def token_action_complete(
             key,
             user.pk,
             ActionState.CHALLENGE_REQUIRED.value,
+            now - timedelta(seconds=min(challenge.tenant.token_ttl_seconds, MAX_TTL_SECONDS)),
             *only,
         ],
     )

@@ -24,7 +24,7 @@ from actions.models import Action, ActionState, PushChallenge
 from actions.outcomes import action_complete
 from actions.tasks import push_deliver
 from devices import keys
-from devices.attempts import authenticator_failure
+from devices.attempts import authenticator_failure, signature_refusal
 from devices.lockout import raise_if_locked
 from devices.models import Authenticator, PushChannel, PushRegistration, VerificationMethod
 from devices.push import (
@@ -206,8 +206,9 @@ def push_challenge_answer(
     approved: bool,
     verification_code: str | None,
 ) -> PushAnswer:
-    """Approve or deny a challenge, once. A wrong signature or number counts toward the
-    install's lockout; a wrong number also fails the action (whoever typed it is guessing)."""
+    """Approve or deny a challenge, once. A wrong number counts toward the install's lockout
+    and fails the action (whoever typed it is guessing); a wrong signature is only audited
+    (anyone who knows the public key can send one)."""
     authenticator = push_authenticator_require(tenant=tenant, public_key=public_key)
     failure = None
     with transaction.atomic():
@@ -215,9 +216,7 @@ def push_challenge_answer(
         authenticator = locked.get(pk=authenticator.pk)
         raise_if_locked(authenticator)
         if not keys.signature_is_valid(public_key.key, signature, challenge_id):
-            failure = authenticator_failure(
-                authenticator, "invalid_signature", "The signature is not valid"
-            )
+            failure = signature_refusal(authenticator)
         else:
             challenge = _claim(
                 authenticator=authenticator, challenge_id=challenge_id, approved=approved

@@ -91,6 +91,16 @@ def _action_token(claims: dict) -> ActionToken:
     )
 
 
+def action_open_until(action: Action) -> datetime:
+    """Until when ``action`` may be completed: the lifetime of the token track issued for it.
+
+    Checked at use on every path that completes an action (``actions.outcomes``), so a
+    challenge issued just before the token expired completes nothing after it.
+    """
+    ttl = min(action.tenant.token_ttl_seconds, MAX_TTL_SECONDS)
+    return action.created_at + timedelta(seconds=ttl)
+
+
 def token_issue(*, action: Action, scopes: frozenset[str] | set[str] = frozenset()) -> str:
     """Sign a token for ``action`` valid for the tenant's TTL (never more than 10 minutes)."""
     now = timezone.now()

@@ -32,7 +32,7 @@ from accounts.models import EndUser, Tenant
 from actions import conf, selectors
 from actions.events import action_event_detail
 from actions.models import Action, ActionState
-from actions.tokens import ActionToken
+from actions.tokens import MAX_TTL_SECONDS, ActionToken
 from devices import keys
 from devices.models import Authenticator, VerificationMethod
 from events.audit import audit_event_new
@@ -59,7 +59,7 @@ _STATEMENT = (
     " AND last_verified_at > %s AND used > %s"
     "), target AS ("
     " SELECT id FROM actions_action"
-    " WHERE tenant_id = %s AND idempotency_key = %s AND state = %s"
+    " WHERE tenant_id = %s AND idempotency_key = %s AND state = %s AND created_at > %s"
     " AND user_id = (SELECT known_user FROM known)"
     " FOR UPDATE"
     "), claimed AS ("
@@ -129,6 +129,7 @@ def in_app_verify_at_once(
             tenant.pk,
             key,
             ActionState.CHALLENGE_REQUIRED.value,
+            now - timedelta(seconds=min(tenant.token_ttl_seconds, MAX_TTL_SECONDS)),
             now,
             challenge_id,
             tenant.pk,

@@ -1,7 +1,7 @@
 """Verification attempts of an authenticator, through the one lockout protocol
 (``devices.lockout``): refused while locked, a failure counted and audited, a success resetting
 the count. Every verification method — device key, push, face, codes, TOTP, recovery codes —
-goes through these.
+goes through these. A bad device signature is audited but never counted (``signature_refusal``).
 """
 
 from collections.abc import Callable
@@ -23,6 +23,18 @@ def authenticator_failure(authenticator: Authenticator, code: str, what: str) ->
     authenticator.throttle_increment()
     authentication_failed(authenticator, code)
     return attempt_failure(authenticator, code, what)
+
+
+def signature_refusal(authenticator: Authenticator) -> ApplicationError:
+    """Audit a signature that ``authenticator``'s key did not make, without counting it.
+
+    Knowing a public key and the tenant id is enough to send a bad signature, so counting it
+    would let anyone lock the device out; only an attempt that reached the device (its key
+    signed, then the face or the number was wrong) counts toward the lockout. Returns the error
+    to raise once the caller's transaction has committed the audit row.
+    """
+    authentication_failed(authenticator, "invalid_signature")
+    return ApplicationError("invalid_signature", "The signature is not valid.", status=401)
 
 
 def authenticator_attempt(

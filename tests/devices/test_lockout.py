@@ -3,9 +3,11 @@
 ``LockoutContract`` plays the part of django-otp's ``ThrottlingTestMixin``: each subclass drives
 one verification method through the surface its users meet (the device SDK against the API,
 or the service the portal calls) and inherits the same five tests, so no method can drift
-from the policy: the tenant's threshold of consecutive failures (5) locks for its lockout
-time (600 s), each further lock doubles it, a lock refuses even the right answer (429 with
-Retry-After), and only a success resets the count.
+from the policy. Failures count only when the attempt reached the device or the user (a
+wrong number, face or code); a bad device signature never does, so the device key alone has
+no failure to count. The policy: the tenant's threshold of consecutive failures (5) locks for
+its lockout time (600 s), each further lock doubles it, a lock refuses even the right answer
+(429 with Retry-After), and only a success resets the count.
 """
 
 import re
@@ -24,7 +26,7 @@ from devices.factors.totp import totp_enroll, totp_secret_new, totp_verify
 from devices.lockout import LockoutPolicy, ThrottleState, attempt_failure, raise_if_locked
 from devices.models import Authenticator, CodeChannel, CodePurpose
 from recognize_project.errors import ApplicationError
-from recognize_sdk import DeviceKey, RecognizeError
+from recognize_sdk import RecognizeError
 from recognize_sdk.face_device import FaceDevice
 from recognize_sdk.push_device import PushDevice
 from tests.portal.support import code_in, last_mail_to
@@ -114,36 +116,9 @@ class LockoutContract:
         assert f"; {THRESHOLD - 1} attempt(s) left" in self.wrong().message
 
 
-class TestDeviceKey(LockoutContract):
-    """In-app verification through the API: a signature by another key is a failure."""
-
-    method = "IN_APP"
-
-    @pytest.fixture
-    def kind(self, acme):
-        self.acme = acme
-        self.device = acme.bound_device("alice")
-
-    def wrong(self) -> Refusal:
-        client = self.acme.device_client()
-        token = self.acme.track("alice")["token"]
-        challenge_id = client.challenge(token=token)["challengeId"]
-        return _refusal_of(
-            lambda: client.verify_in_app(
-                challenge_id=challenge_id,
-                public_key=self.device.key().public_key,
-                signature=DeviceKey.generate().sign(challenge_id),
-                token=token,
-            )
-        )
-
-    def right(self) -> Refusal | None:
-        token = self.acme.track("alice")["token"]
-        return _refusal_of(lambda: self.device.verify(token=token))
-
-
 class TestPush(LockoutContract):
-    """Answering a push challenge through the API: a signature by another key is a failure."""
+    """Answering a push challenge through the API: a wrong number (number matching) is a
+    failure. A bad signature never counts (tests/actions/test_in_app.py, security item 8)."""
 
     method = "PUSH"
 
@@ -156,15 +131,9 @@ class TestPush(LockoutContract):
         self.phone = PushDevice(device)
 
     def wrong(self) -> Refusal:
-        client = self.acme.device_client()
-        return _refusal_of(
-            lambda: client.answer_push_challenge(
-                challenge_id="x" * 43,
-                public_key=self.phone.device.key().public_key,
-                signature=DeviceKey.generate().sign("x" * 43),
-                approved=True,
-            )
-        )
+        tracked = self.acme.track("alice")
+        wrong = f"{(int(tracked['push_verification_code']) + 1) % 100:02d}"
+        return _refusal_of(lambda: self.phone.answer(approved=True, code=wrong))
 
     def right(self) -> Refusal | None:
         tracked = self.acme.track("alice")
