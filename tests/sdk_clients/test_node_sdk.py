@@ -112,15 +112,16 @@ def test_node_sdk_method(node, served_tenant, scenario):
 def test_node_sdk_webhook_verifier_accepts_a_delivery(node, served_tenant):
     """A real delivery of ``action.created``, checked by ``client.webhook.constructEvent``
     (authsignal-node src/webhook.ts) keyed with the tenant's API secret key."""
-    from recognize_project.settings import INSTALLED_APPS
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accounts.models import Tenant
     from tests.webhook_receiver import WebhookReceiver
 
     # issue 12 moves the webhooks module from actions to the new events app.
-    webhooks = __import__(
-        "events.webhooks" if "events" in INSTALLED_APPS else "actions.webhooks",
-        fromlist=["webhook_endpoint_create"],
-    )
-    from accounts.models import Tenant
+    home = "events" if apps.is_installed("events") else "actions"
+    webhooks = import_module(f"{home}.webhooks")
 
     receiver = WebhookReceiver()
     try:
