@@ -44,4 +44,4 @@ def test_operation_never_fails_with_5xx(case, acme, session):
         "application/json"
     ):
         body = response.json()
-        assert set(body) >= {"errorCode", "errorDescription"}, body
+        assert set(body) >= {"error", "errorCode", "errorDescription"}, body
