@@ -214,3 +214,42 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.authenticator_id}"
+
+
+class DeviceRequestPurpose(models.TextChoices):
+    """What a device-signed request does; a nonce is issued for one purpose only."""
+
+    DEVICE_REMOVE = "device.remove", "Unbind the device"
+    PUSH_REGISTER = "push.register", "Change the push registration"
+    PUSH_REMOVE = "push.remove", "Stop push challenges on the device"
+    PUSH_POLL = "push.poll", "Fetch the pending push challenge"
+
+
+class DeviceNonce(models.Model):
+    """A single-use nonce issued to one device key for one purpose (``devices.proofs``).
+
+    ``id`` carries 256 random bits. Spent by one conditional UPDATE, so exactly one request
+    signed over it succeeds however many arrive at once.
+    """
+
+    id = models.CharField(primary_key=True, max_length=64, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    fingerprint = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=32, choices=DeviceRequestPurpose.choices)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} nonce {self.id[:8]}… ({'used' if self.used_at else 'unused'})"
+
+
+class SpentSignature(models.Model):
+    """A time-window removal signature already used: the official mobile SDKs sign a fixed
+    message (the current ten-minute window) to remove a credential, so each such signature is
+    accepted once (``devices.proofs.time_window_signature_spend``)."""
+
+    digest = models.CharField(primary_key=True, max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"spent signature {self.digest[:12]}…"
