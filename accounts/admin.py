@@ -24,6 +24,7 @@ class TenantForm(forms.ModelForm):
             "face_match_threshold",
             "liveness_level",
             "first_factors",
+            "portal_sign_in",
         ]
 
 

@@ -16,6 +16,20 @@ class FirstFactor(models.TextChoices):
     RECOVERY_CODE = "RECOVERY_CODE", "Recovery code"
 
 
+class PortalSignIn(models.TextChoices):
+    """What signs a user in to the portal."""
+
+    CODE_THEN_APP = (
+        "CODE_THEN_APP",
+        "A code or link sent to the user, then their authenticator app if they set one up"
+        " (a recovery code may stand in for the app)",
+    )
+    CODE_OR_APP = (
+        "CODE_OR_APP",
+        "As above, or the authenticator app or a recovery code alone: one factor, not recommended",
+    )
+
+
 def all_first_factors() -> list[str]:
     """Default of ``Tenant.first_factors``: every factor."""
     return list(FirstFactor.values)
@@ -71,6 +85,12 @@ class Tenant(models.Model):
         default=all_first_factors,
         blank=True,
         help_text="First factors users may sign in to the portal and start a recovery with.",
+    )
+    portal_sign_in = models.CharField(
+        max_length=16,
+        choices=PortalSignIn.choices,
+        default=PortalSignIn.CODE_THEN_APP,
+        help_text="Whether the authenticator app (or a recovery code) may sign a user in alone.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,5 +1,9 @@
 """Signing in: an e-mail or phone number, then a code or magic link, then TOTP if set up.
 
+By default nothing signs in alone but a code or link sent to an address on record: the
+authenticator app and recovery codes are the second step (``Tenant.portal_sign_in``; a tenant
+may allow them alone, as one factor, with ``CODE_OR_APP``).
+
 Every answer is the same whether or not the address belongs to an account: for an unknown
 address no code is sent, but the pages, messages and lockout behave exactly as for a real one
 (the lockout is simulated in the session with the same throttle code), so nobody learns who
@@ -13,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
-from accounts.models import EndUser, FirstFactor, Tenant
+from accounts.models import EndUser, FirstFactor, PortalSignIn, Tenant
 from devices.factors.one_time_codes import (
     MAX_SENDS,
     code_send,
@@ -145,7 +149,7 @@ def code_page(request):
         "code_allowed": _CODE_FACTOR[pending.channel] in factors,
         "link_sent": pending.channel == CodeChannel.EMAIL
         and FirstFactor.EMAIL_MAGIC_LINK in factors,
-        "others": [f for f in _OTHER_FACTORS if f in factors],
+        "others": _alone_factors(tenant),
     }
     if request.method == "POST":
         step = request.POST.get("step", "code")
@@ -153,7 +157,10 @@ def code_page(request):
             context["notice"], context["error"] = _resend(tenant, user, pending)
         else:
             factor = _CODE_FACTOR[pending.channel] if step == "code" else step
-            if factor not in factors or factor not in {*_OTHER_FACTORS, *_CODE_FACTOR.values()}:
+            if factor not in factors or factor not in {
+                *context["others"],
+                _CODE_FACTOR[pending.channel],
+            }:
                 context["error"] = "Choose one of the ways offered."
             else:
                 code = request.POST.get("code", "")[:64]
@@ -176,6 +183,13 @@ def code_page(request):
         sessions.pending_set(request, pending)
     status = 400 if context.get("error") else 200
     return render(request, "portal/code.html", context, status=status)
+
+
+def _alone_factors(tenant: Tenant) -> list[str]:
+    """The factors that may sign in without a code or link first: none by default."""
+    if tenant.portal_sign_in != PortalSignIn.CODE_OR_APP:
+        return []
+    return [f for f in _OTHER_FACTORS if f in tenant.first_factors]
 
 
 def _resend(tenant: Tenant, user: EndUser | None, pending: Pending) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 
+from accounts.models import Tenant
 from devices.factors.recovery_codes import recovery_codes_generate
 from devices.factors.totp import totp_enroll, totp_secret_new
 from devices.models import Authenticator, OneTimeCode, RecoveryCode
@@ -135,7 +136,29 @@ def test_totp_is_asked_after_the_code_and_a_code_is_not_accepted_twice(acme_comm
     assert replay.status_code == 400 and b"Wrong code" in replay.content
 
 
+def test_item07_the_authenticator_app_alone_does_not_sign_in_by_default(acme_committed, alice):
+    """Security item 7: a code from the app (or a recovery code) is the second step, never the
+    only one, unless the tenant chose CODE_OR_APP."""
+    secret = totp_secret_new()
+    totp_enroll(user=alice, secret=secret, code=f"{TOTP(secret).token():06d}")
+    codes = recovery_codes_generate(user=alice)
+    totp = TOTP(secret)
+    totp.drift = 1
+    user = PortalUser(acme_committed.tenant)
+    page = user.ask_code()
+    assert b"authenticator app instead" not in user.client.get("/portal/code").content
+    for step, code in (("TOTP", f"{totp.token():06d}"), ("RECOVERY_CODE", codes[0])):
+        response = user.enter_code(code, step=step)
+        assert response.status_code == 400 and b"Choose one of the ways offered" in response.content
+    assert user.home().status_code == 302  # still not signed in
+    assert page.status_code == 302
+    Tenant.objects.filter(pk=acme_committed.tenant.pk).update(portal_sign_in="CODE_OR_APP")
+    assert b"authenticator app instead" in user.client.get("/portal/code").content
+    assert user.enter_code(f"{totp.token():06d}", step="TOTP")["Location"] == "/portal/"
+
+
 def test_recovery_codes_sign_in_once_each(acme_committed, alice):
+    Tenant.objects.filter(pk=acme_committed.tenant.pk).update(portal_sign_in="CODE_OR_APP")
     codes = recovery_codes_generate(user=alice)
     assert len(codes) == 10 and len(set(codes)) == 10
     assert all(len(c.replace("-", "")) == 16 for c in codes)  # 16 base32 chars = 80 bits
