@@ -5,7 +5,8 @@ import uuid
 from django.db import models
 
 from accounts.models import EndUser, Tenant
-from devices.lockout import Throttled
+from devices import conf
+from devices.lockout import LockoutPolicy, Throttled
 
 
 class DeviceType(models.TextChoices):
@@ -28,6 +29,17 @@ class VerificationMethod(models.TextChoices):
 
 DEVICE_BOUND_METHODS = frozenset(
     {VerificationMethod.IN_APP, VerificationMethod.PUSH, VerificationMethod.FACE}
+)
+
+
+#: Methods a user proves with something sent to them or known to them, not with a device key.
+FIRST_FACTOR_METHODS = frozenset(
+    {
+        VerificationMethod.EMAIL_OTP,
+        VerificationMethod.SMS_OTP,
+        VerificationMethod.TOTP,
+        VerificationMethod.RECOVERY_CODE,
+    }
 )
 
 
@@ -107,6 +119,14 @@ class Authenticator(Throttled):
         ordering = ["created_at"]
         indexes = [models.Index(fields=["user", "verification_method"])]
 
+    def throttle_policy(self) -> LockoutPolicy:
+        """First factors lock after the account-wide limit (their attempts are throttled per
+        source before that); device-bound methods after the tenant's threshold."""
+        policy = LockoutPolicy.of_tenant(self.tenant)
+        if self.verification_method in FIRST_FACTOR_METHODS:
+            return policy._replace(threshold=conf.DEVICES_FIRST_FACTOR_LOCKOUT_THRESHOLD)
+        return policy
+
     def __str__(self) -> str:
         return f"{self.verification_method} of {self.user_id}"
 
@@ -167,6 +187,11 @@ class OneTimeCode(models.Model):
     )
     channel = models.CharField(max_length=8, choices=CodeChannel.choices)
     purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    attempt = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The sign-in this code was sent for: a new sign-in never replaces it.",
+    )
     code_hash = models.CharField(max_length=64)
     link_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
