@@ -266,4 +266,4 @@ def test_face_filling_the_frame_is_enrolled(models, read_photo, encode, dev_resu
 
     result = analyze_face(encode(crop, "JPEG", quality=92))
 
-    assert cosine(result.embedding, dev_results[photo].embedding) > 0.93
+    assert cosine(result.embedding, dev_results[photo].embedding) > 0.93  # a match at 0.927
