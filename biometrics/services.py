@@ -40,6 +40,7 @@ from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 from recognize_project.task_payloads import FACE_JOB, payload_seal
 from recognize_sdk import face
+from recognize_sdk.face.errors import FACE_ERROR_CODES
 from recognize_sdk.face.protect import protect
 
 logger = logging.getLogger(__name__)
@@ -225,7 +226,7 @@ def face_job_wait(*, job: FaceJob, timeout: float | None = None) -> FaceJob:
 
 def face_job_process(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     """Enroll or match: the face work of an ENROLL or MATCH job (in a worker)."""
-    vector = _vector(job, fields)
+    vector = _vector(job, fields) if job.kind == JobKind.ENROLL else _probe_vector(job, fields)
     with transaction.atomic():
         if job.kind == JobKind.ENROLL:
             source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
@@ -239,6 +240,28 @@ def _vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
     if "vector" in fields:
         return np.frombuffer(fields["vector"], dtype="<f4").astype(np.float32)
     return protect(face_embedding(tenant=job.tenant, image=fields["image"]), fields["seed"])
+
+
+def _probe_vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
+    """A MATCH job's probe. A capture the pipeline refuses (no face, low quality, liveness...)
+    is a failed attempt like a mismatch: counted toward the face's lockout and audited."""
+    try:
+        return _vector(job, fields)
+    except ApplicationError as error:
+        if error.code not in FACE_ERROR_CODES:
+            raise
+        with transaction.atomic():
+            face = (
+                Authenticator.objects.select_for_update(of=("self",))
+                .select_related("tenant")
+                .filter(pk=job.authenticator_id)
+                .first()
+            )
+            if face is None:
+                raise
+            raise_if_locked(face)
+            failure = authenticator_failure(face, error.code, error.message.rstrip("."))
+        raise failure from None
 
 
 def face_embedding(*, tenant: Tenant, image: bytes) -> np.ndarray:
