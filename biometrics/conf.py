@@ -14,3 +14,10 @@ BIOMETRICS_MAX_IMAGE_BYTES: int = getattr(settings, "BIOMETRICS_MAX_IMAGE_BYTES"
 BIOMETRICS_DEENROLL_WINDOW_SECONDS: int = getattr(
     settings, "BIOMETRICS_DEENROLL_WINDOW_SECONDS", 600
 )
+#: Cosine similarity at or above which a probe is a replay of the enrolled capture or of an
+#: earlier accepted probe (re-encoded, resized or rotated copies of one photo score ≥ 0.993, two
+#: photos of one person ≤ 0.988 on the dev set; docs/face-evaluation.md). Checked when the
+#: tenant's liveness level is not OFF.
+BIOMETRICS_REPLAY_SIMILARITY: float = getattr(settings, "BIOMETRICS_REPLAY_SIMILARITY", 0.99)
+#: How many accepted probes of a face are remembered (sealed) to refuse their replay.
+BIOMETRICS_REPLAY_HISTORY: int = getattr(settings, "BIOMETRICS_REPLAY_HISTORY", 5)

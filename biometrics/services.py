@@ -32,6 +32,7 @@ from actions.tokens import (
 )
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
+from biometrics.replay import probe_is_replay, probe_remember
 from biometrics.tasks import face_job_run
 from devices.attempts import authenticator_failure
 from devices.events import authenticator_event
@@ -44,6 +45,8 @@ from recognize_sdk.face.errors import FACE_ERROR_CODES
 from recognize_sdk.face.protect import protect
 
 logger = logging.getLogger(__name__)
+
+REPLAYED = "The photo repeats an earlier capture; take a new selfie"
 
 
 @dataclass(frozen=True)
@@ -325,16 +328,24 @@ def face_decide(
 ) -> Action | None:
     """Compare ``probe`` with ``template`` for ``job`` (``face`` locked by the caller).
 
-    A mismatch counts toward the face's lockout and fails the job: returns None. A match
-    returns the job's action, locked and still waiting for its challenge.
+    A mismatch, or (liveness level not OFF) a replay of the enrolled capture or of an earlier
+    accepted probe (:mod:`biometrics.replay`), counts toward the face's lockout and fails the
+    job: returns None. A match returns the job's action, locked and still waiting for its
+    challenge.
     """
     raise_if_locked(face)
     stored = templates.template_open(template)
+    face.tenant = job.tenant
     if not faces_match(tenant=job.tenant, stored=stored, probe=probe):
-        face.tenant = job.tenant
         failure = authenticator_failure(face, "face_mismatch", "The face does not match")
         face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
         return None
+    if job.tenant.liveness_level != "OFF":
+        if probe_is_replay(face=face, enrolled=stored, probe=probe):
+            failure = authenticator_failure(face, "face_replayed", REPLAYED)
+            face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
+            return None
+        probe_remember(face=face, probe=probe)
     action = Action.objects.select_for_update().get(pk=job.action_id)
     if action.state != ActionState.CHALLENGE_REQUIRED:
         raise ApplicationError("action_not_pending", f"The action is {action.state}.", status=409)
