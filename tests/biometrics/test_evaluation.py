@@ -133,6 +133,7 @@ def test_command_writes_report_and_plots(db, tmp_path):
     assert set(report["at_fmr"]) == {"fmr_1e-3", "fmr_1e-4"}
     assert set(report["per_variant"]) == {"original", "still_150_gray", "tight_crop"}
     assert report["per_variant"]["tight_crop"]["genuine"] == 3 * 2
+    assert report["per_variant"]["original"]["genuine"] == 3  # each pair of photos once
     for name in ("face-det.png", "face-scores.png"):
         with Image.open(plots / name) as plot:
             assert plot.format == "PNG" and plot.width >= 600

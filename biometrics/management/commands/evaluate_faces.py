@@ -236,8 +236,13 @@ class Command(BaseCommand):
             probe_photos = np.array([usable[i]["photo"] for i in probes])
             same = probe_people[:, None] == np.array([usable[i]["identity"] for i in originals])
             other_photo = probe_photos[:, None] != np.array([usable[i]["photo"] for i in originals])
-            genuine, impostor = scores[same & other_photo], scores[~same]
             own_photo = scores[same & ~other_photo]  # the variant against its own photo
+            if variant == ORIGINAL:  # the photos against each other: each pair once
+                other_photo &= np.triu(np.ones_like(other_photo), k=1)
+                same_or_later = np.triu(np.ones_like(same), k=1) | same
+                genuine, impostor = scores[same & other_photo], scores[~same_or_later]
+            else:
+                genuine, impostor = scores[same & other_photo], scores[~same]
             misses = int((genuine < threshold).sum())
             per_variant[variant] = {
                 "genuine": len(genuine),
@@ -272,6 +277,9 @@ class Command(BaseCommand):
             out(f"at FMR <= {label.removeprefix('fmr_')}: {self._point(values)}")
         out(f"at the operating threshold: {self._point(report['at_operating_threshold'])}")
         for variant, values in report["per_variant"].items():
+            if not values["genuine"] or not values["impostor"]:
+                out(f"  {variant:<15} vs photos as taken: no pairs")
+                continue
             low, high = values["fnmr_ci_wilson"]
             out(
                 f"  {variant:<15} vs photos as taken: FNMR {values['fnmr']:6.2%} "
