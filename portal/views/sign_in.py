@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.models import EndUser, FirstFactor, PortalSignIn, Tenant
+from accounts.phones import phone_number_normalize
 from devices.factors.one_time_codes import (
     MAX_SENDS,
     code_attempt_void,
@@ -88,11 +89,18 @@ def sign_in_page(request, tenant_id):
     if request.method == "GET":
         return render(request, "portal/sign_in.html", context)
     address = request.POST.get("address", "").strip()[:254]
+    context["address"] = address
     channel = CodeChannel.EMAIL if "@" in address else CodeChannel.SMS
     allowed = context["email"] if channel == CodeChannel.EMAIL else sms
-    if not address or not allowed or (channel == CodeChannel.SMS and not _phone_like(address)):
+    if not address or not allowed:
         context["error"] = "Enter your e-mail address" + (" or phone number." if sms else ".")
         return render(request, "portal/sign_in.html", context, status=400)
+    if channel == CodeChannel.SMS:
+        try:
+            address = phone_number_normalize(address, tenant=tenant)
+        except ApplicationError as invalid:
+            context["error"] = invalid.message
+            return render(request, "portal/sign_in.html", context, status=400)
     refusal = source_refusal(request, tenant)
     if refusal:
         context["error"] = refusal
@@ -111,11 +119,6 @@ def sign_in_page(request, tenant_id):
     request.session.cycle_key()
     sessions.pending_set(request, pending)
     return redirect("portal:code")
-
-
-def _phone_like(address: str) -> bool:
-    digits = address.removeprefix("+").replace(" ", "")
-    return digits.isdigit() and 6 <= len(digits) <= 15
 
 
 def _send(pending: Pending) -> None:
