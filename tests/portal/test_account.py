@@ -8,7 +8,9 @@ import pytest
 from django_otp.oath import TOTP
 
 from actions.tokens import token_decode
-from devices.models import Authenticator, Device, TotpKey
+from devices.factors.recovery_codes import recovery_codes_generate
+from devices.factors.totp import totp_enroll, totp_secret_new
+from devices.models import Authenticator, Device, RecoveryCode, TotpKey
 from events.models import AuditEvent
 from tests.portal.support import PortalUser, code_in, last_mail_to
 
@@ -147,3 +149,18 @@ def test_signed_out_visitors_see_no_account_page(db):
 
     for path in ("/portal/", "/portal/totp", "/portal/recover", "/portal/recovery-codes"):
         assert Client().get(path)["Location"] == "/portal/signed-out"
+
+
+def test_a_recovery_code_confirms_it_is_you_when_the_app_is_lost(signed_in, alice):
+    """Portal issue item 4: re-authentication accepted only TOTP, so a user who lost the phone
+    with their authenticator app could not remove it."""
+    secret = totp_secret_new()
+    totp_enroll(user=alice, secret=secret, code=f"{TOTP(secret).token():06d}")
+    codes = recovery_codes_generate(user=alice)
+    page = signed_in.client.get("/portal/reauth?next=/portal/")
+    assert b"authenticator app" in page.content and b"method=RECOVERY_CODE" in page.content
+    response = signed_in.client.post(
+        "/portal/reauth", {"method": "RECOVERY_CODE", "code": codes[0], "next": "/portal/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert RecoveryCode.objects.filter(used_at__isnull=False).count() == 1
