@@ -15,6 +15,7 @@ from devices.models import CodeChannel, CodePurpose, DeviceType, VerificationMet
 from events.selectors import audit_event_list
 from events.services import event_record
 from portal import sessions
+from portal.activity import activity_lines
 from portal.sessions import portal_login_required, reauth_required
 from recognize_project.errors import ApplicationError
 
@@ -36,20 +37,6 @@ DEVICE_TYPE_NAMES = {
     DeviceType.TEMPORARY: "Temporary (this sign-in only)",
 }
 
-#: How the audit log's events read in the portal.
-EVENT_NAMES = {
-    "portal.signed_in": "Signed in to this portal",
-    "portal.signed_out": "Signed out",
-    "portal.reauthenticated": "Confirmed it was you",
-    "device.deleted": "Deleted a device",
-    "authenticator.deleted": "Deleted a way to verify",
-    "totp.enrolled": "Set up an authenticator app",
-    "recovery_codes.generated": "Made new recovery codes",
-    "recovery.started": "Started setting up a new phone",
-    "recovery.completed": "Added a new phone (face matched)",
-    "recovery.face_mismatch": "A new phone's selfie did not match",
-}
-
 
 @portal_login_required
 def home_page(request, *, user: EndUser):
@@ -69,10 +56,8 @@ def home_page(request, *, user: EndUser):
         "authenticators": authenticators,
         "has_totp": totp_authenticator(user=user) is not None,
         "recovery_codes_left": recovery_codes_remaining(user=user),
-        "events": audit_event_list(user=user, limit=15),
+        "activity": activity_lines(user=user, events=audit_event_list(user=user, limit=15)),
     }
-    for event in context["events"]:
-        event.label = EVENT_NAMES.get(event.event_type, event.event_type)
     return render(request, "portal/home.html", context)
 
 
