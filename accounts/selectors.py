@@ -96,3 +96,8 @@ def user_by_address(*, tenant: Tenant, email: str = "", phone_number: str = "") 
         return None
     found = list(users[:2])
     return found[0] if len(found) == 1 else None
+
+
+def tenant_list(*, limit: int) -> list[Tenant]:
+    """Tenants by name, for the portal's front door."""
+    return list(Tenant.objects.order_by("name", "created_at")[:limit])

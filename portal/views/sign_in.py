@@ -296,7 +296,12 @@ def magic_link_page(request, token: str):
         return render(
             request,
             "portal/message.html",
-            {"title": "This link is not valid", "message": "Ask for a new sign-in link."},
+            {
+                "title": "This link is not valid",
+                "message": "Ask for a new sign-in link.",
+                "action_url": reverse("portal:front-door"),
+                "action_label": "Sign in",
+            },
             status=400,
         )
     context = {"tenant": row.tenant, "token": token}
@@ -336,6 +341,21 @@ def signed_out_page(request):
         "portal/message.html",
         {
             "title": "You are not signed in",
-            "message": "Open the sign-in link of the service you use to reach your account.",
+            "message": "Sign in to see your devices and keep your account safe.",
+            "action_url": reverse("portal:front-door"),
+            "action_label": "Sign in",
         },
     )
+
+
+def front_door_page(request):
+    """``/``: a signed-in user's account, the one tenant's sign-in, or a choice of services.
+
+    Links in e-mails and on the other pages lead here when they cannot name the tenant.
+    """
+    if sessions.signed_in_user(request) is not None:
+        return redirect("portal:home")
+    tenants = list(account_selectors.tenant_list(limit=100))
+    if len(tenants) == 1:
+        return redirect(_sign_in_url(tenants[0]))
+    return render(request, "portal/front_door.html", {"tenants": tenants})
