@@ -46,8 +46,8 @@ from recognize_project.notifications import notify_after_response
 _CODE_FACTOR = {CodeChannel.EMAIL: FirstFactor.EMAIL_OTP, CodeChannel.SMS: FirstFactor.SMS_OTP}
 _OTHER_FACTORS = {FirstFactor.TOTP: totp_verify, FirstFactor.RECOVERY_CODE: recovery_code_use}
 _WRONG = {
-    FirstFactor.EMAIL_OTP: "Wrong or expired code",
-    FirstFactor.SMS_OTP: "Wrong or expired code",
+    FirstFactor.EMAIL_OTP: "Wrong or used code",
+    FirstFactor.SMS_OTP: "Wrong or used code",
     FirstFactor.TOTP: "Wrong code",
     FirstFactor.RECOVERY_CODE: "Wrong or used recovery code",
 }
@@ -158,7 +158,7 @@ def _answer_refusal(
             )
         return ""
     except ApplicationError as error:
-        if error.status == 429 or "lockedUntil" in error.extra:
+        if error.status == 429 or "lockedUntil" in error.extra or error.code == "code_expired":
             return error.message
         pending.failures += 1
         if sign_in_spent(tenant, pending):

@@ -48,7 +48,7 @@ def test_a_code_works_once(acme_committed, alice):
     other.client.post(other.sign_in_url(), {"address": alice.email})
     mail.outbox.clear()
     response = other.enter_code(code)
-    assert response.status_code == 400 and b"Wrong or expired code" in response.content
+    assert response.status_code == 400 and b"Wrong or used code" in response.content
 
 
 def test_magic_link_signs_in_once_and_expires(acme_committed, alice):
@@ -84,7 +84,7 @@ def test_a_resend_supersedes_the_old_code(acme_committed, alice):
     user.client.post("/portal/code", {"step": "resend"})
     second = code_in(last_mail_to(alice.email))
     if first != second:
-        assert b"Wrong or expired" in user.enter_code(first).content
+        assert b"Wrong or used" in user.enter_code(first).content
     assert user.enter_code(second)["Location"] == "/portal/"
 
 
@@ -340,3 +340,18 @@ def test_the_new_device_mail_links_to_the_tenants_sign_in(acme_committed, alice)
     path = link[link.index("/portal/") :]
     assert path == f"/portal/t/{acme_committed.tenant.pk}/"
     assert Client().get(path).status_code == 200
+
+
+def test_an_expired_code_is_told_apart_from_a_wrong_one_and_not_counted(acme_committed, alice):
+    """Portal issue item 7: an expired code counted as a failure, reported as "wrong or
+    expired"."""
+    user = PortalUser(acme_committed.tenant)
+    user.ask_code()
+    code = code_in(last_mail_to(alice.email))
+    OneTimeCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = user.enter_code(code)
+    assert response.status_code == 400 and b"This code has expired" in response.content
+    email = Authenticator.objects.get(user=alice, verification_method="EMAIL_OTP")
+    assert email.failure_count == 0
+    wrong = user.enter_code(_wrong(code))
+    assert b"Wrong or used code" in wrong.content
