@@ -1,6 +1,7 @@
 """The signed-in user's account: devices, authenticators, recent activity; deleting a device
 or authenticator after a fresh re-authentication."""
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -61,12 +62,15 @@ def home_page(request, *, user: EndUser):
     return render(request, "portal/home.html", context)
 
 
-def _confirm_then_delete(request, user: EndUser, *, what: str, delete):
-    """GET asks to confirm deleting ``what``; POST calls ``delete`` (which records it)."""
+def _confirm_then_delete(request, user: EndUser, *, what: str, delete, warning: str = ""):
+    """GET asks to confirm deleting ``what`` (with what it breaks, if anything); POST calls
+    ``delete`` (which records it) and says it is done."""
     if request.method == "POST":
         delete()
+        messages.success(request, f"Deleted {what}. It can no longer be used.")
         return redirect("portal:home")
-    return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
+    context = {"tenant": user.tenant, "what": what, "warning": warning}
+    return render(request, "portal/confirm_delete.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,6 +87,12 @@ def device_delete_page(request, device_id, *, user: EndUser):
         user,
         what=f"the device “{name}”",
         delete=lambda: device_services.device_delete(user=user, device_id=str(device.pk)),
+        warning=(
+            "Without this backup you cannot set up a new phone with your face if you lose"
+            " yours; you would need your service's help."
+            if device.type == DeviceType.BACKUP
+            else ""
+        ),
     )
 
 

@@ -13,6 +13,7 @@ has an account here.
 import secrets
 from datetime import UTC, datetime
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -27,7 +28,7 @@ from devices.factors.one_time_codes import (
     magic_link_get,
     magic_link_use,
 )
-from devices.factors.recovery_codes import recovery_code_use
+from devices.factors.recovery_codes import recovery_code_use, recovery_codes_remaining
 from devices.factors.totp import totp_authenticator, totp_verify
 from devices.models import CodeChannel, CodePurpose
 from events.services import event_record
@@ -251,6 +252,13 @@ def _first_factor_passed(request, user: EndUser, factor: str):
 
 def _signed_in(request, user: EndUser, factors: list[str]):
     sessions.sign_in(request, user)
+    if FirstFactor.RECOVERY_CODE in factors:
+        left = recovery_codes_remaining(user=user)
+        messages.warning(
+            request,
+            f"You used a recovery code; {left} left."
+            + (" Make new ones soon." if left <= 3 else ""),
+        )
     event_record(
         tenant=user.tenant,
         user=user,
@@ -330,6 +338,7 @@ def sign_out_view(request):
     sessions.sign_out(request)
     if user is None:
         return redirect("portal:signed-out")
+    messages.success(request, "You are signed out.")
     event_record(tenant=user.tenant, user=user, event_type="portal.signed_out")
     return redirect(_sign_in_url(user.tenant))
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django_otp.oath import TOTP
 
+from accounts.models import Tenant
 from actions.tokens import token_decode
 from devices.factors.recovery_codes import recovery_code_use, recovery_codes_generate
 from devices.factors.totp import totp_enroll, totp_secret_new
@@ -189,3 +190,29 @@ def test_a_recovery_code_confirms_it_is_you_when_the_app_is_lost(signed_in, alic
     )
     assert response.status_code == 302 and response["Location"] == "/portal/"
     assert RecoveryCode.objects.filter(used_at__isnull=False).count() == 1
+
+
+def test_each_change_is_confirmed_in_words(signed_in, alice):
+    """Portal issue items 6, 8 and 9: what happened is said; a backup's deletion warns what
+    it breaks; the Delete links say what they delete."""
+    device = Device.objects.get(user=alice, name="alice-phone")
+    home = signed_in.home().content.decode()
+    assert 'aria-label="Delete alice-phone"' in home
+    url = f"/portal/devices/{device.pk}/delete"
+    _reauth_by_mail(signed_in, signed_in.client.get(url))
+    deleted = signed_in.client.post(url, follow=True).content.decode()
+    assert "Deleted the device “alice-phone”. It can no longer be used." in deleted
+    backup = Device.objects.create(tenant=alice.tenant, user=alice, type="BACKUP", name="")
+    warning = signed_in.client.get(f"/portal/devices/{backup.pk}/delete").content.decode()
+    assert "Without this backup you cannot set up a new phone with your face" in warning
+    signed_out = signed_in.client.post("/portal/sign-out", follow=True).content.decode()
+    assert "You are signed out." in signed_out
+
+
+def test_signing_in_with_a_recovery_code_says_how_many_are_left(acme_committed, alice):
+    Tenant.objects.filter(pk=acme_committed.tenant.pk).update(portal_sign_in="CODE_OR_APP")
+    codes = recovery_codes_generate(user=alice)
+    user = PortalUser(acme_committed.tenant)
+    user.ask_code()
+    user.enter_code(codes[0], step="RECOVERY_CODE")
+    assert b"You used a recovery code; 9 left." in user.home().content
