@@ -134,7 +134,7 @@ def test_item02_an_account_locks_only_at_100_failures_and_only_that_factor(acme_
     Authenticator.objects.filter(user=alice, verification_method="EMAIL_OTP").update(
         failure_count=99
     )
-    assert b"locked for" in user.enter_code(_wrong(code)).content
+    assert b"locked until" in user.enter_code(_wrong(code)).content
     email = Authenticator.objects.get(user=alice, verification_method="EMAIL_OTP")
     assert email.locked_until is not None
     totp = Authenticator.objects.get(user=alice, verification_method="TOTP")
