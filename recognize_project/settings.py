@@ -198,6 +198,12 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
 
+# Portal sign-in requests and answers one client address may make a minute, per tenant
+# (portal/sign_in_codes.py): guesses are throttled at their source before any account locks.
+RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE = int(
+    os.environ.get("RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE", 10)
+)
+
 # Region of phone numbers typed without a country code, unless the tenant sets its own
 # (accounts/phones.py).
 RECOGNIZE_DEFAULT_PHONE_REGION = os.environ.get("RECOGNIZE_DEFAULT_PHONE_REGION", "US")
