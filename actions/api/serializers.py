@@ -5,7 +5,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from actions.models import ActionState
 from recognize_project.api import InputSerializer
-from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX, PhoneNumberField
+from recognize_project.fields import ActionCodeField, PhoneNumberField, UserIdField
 
 
 class AsciiField(serializers.CharField):
@@ -88,8 +88,8 @@ class ActionUpdateInput(InputSerializer):
 
 class ValidateInput(InputSerializer):
     token = AsciiField(max_length=4096)
-    userId = serializers.CharField(required=False, max_length=USER_ID_MAX)
-    action = serializers.RegexField(ACTION_CODE_PATTERN, required=False)
+    userId = UserIdField(required=False)
+    action = ActionCodeField(required=False)
 
 
 class ValidateOutput(serializers.Serializer):
@@ -103,7 +103,7 @@ class ValidateOutput(serializers.Serializer):
 
 
 class ChallengeInput(InputSerializer):
-    action = serializers.RegexField(ACTION_CODE_PATTERN, required=False)
+    action = ActionCodeField(required=False)
 
 
 class ChallengeOutput(serializers.Serializer):
