@@ -24,7 +24,7 @@ run: setup
 	@echo "Demo tenant (keep the secret key private):"
 	@$(BIN)/python manage.py demo_tenant
 	@echo "Serving on http://127.0.0.1:8000  (admin: python manage.py createsuperuser, then /admin/)"
-	$(BIN)/gunicorn recognize_project.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+	$(BIN)/gunicorn -c recognize_project/gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
 ## (and the portal in a headless Chromium, installed with apt when missing)

@@ -165,8 +165,9 @@ ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS = float(
 # --- E-mail ---------------------------------------------------------------------------------
 _email = os.environ.get("RECOGNIZE_EMAIL_BACKEND", "file")
 EMAIL_BACKEND = {
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "file": "django.core.mail.backends.filebased.EmailBackend",
+    # Dev backends keep codes out of the console: private files (0600) under var/mail/.
+    "console": "recognize_project.dev_backends.NoticeEmailBackend",
+    "file": "recognize_project.dev_backends.PrivateFileEmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }[_email]
@@ -255,6 +256,7 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "recognize_project.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOGNIZE_LOG_LEVEL", "WARNING")},
 }
