@@ -23,6 +23,7 @@ def device_bound_notify(device_id: str) -> bool:
     send_mail(
         subject=f"A new device was added to your {device.tenant.name} account",
         message=render_to_string("email/device_bound.txt", context),
+        html_message=render_to_string("email/device_bound.html", context),
         from_email=None,
         recipient_list=[device.user.email],
     )

@@ -43,6 +43,40 @@ def user_id_problem(value: object) -> str | None:
     return None
 
 
+#: Device names as stored and shown (in lists, pages and the security e-mail).
+DEVICE_NAME_MAX = 64
+DEVICE_PLATFORM_MAX = 32
+
+
+def display_text_clean(value: str, max_length: int) -> str:
+    """``value`` made safe to show a person: control, format (bidi, zero-width) and other
+    invisible characters removed, line breaks and runs of whitespace turned into one space,
+    then cut to ``max_length`` characters.
+
+    For free text a client names things with (device names), where a sanitised value serves
+    the user better than a refusal; identifiers are refused instead (see above).
+    """
+    if value.isascii() and value.isprintable() and "  " not in value:
+        return value.strip()[:max_length]
+    visible = "".join(
+        char if char.isprintable() else (" " if char.isspace() else "") for char in value
+    )
+    return " ".join(visible.split())[:max_length].strip()
+
+
+class DisplayTextField(serializers.CharField):
+    """Free text to be shown to people (a device name): cleaned by :func:`display_text_clean`
+    to ``clean_length`` characters; input longer than ``max_length`` is refused."""
+
+    def __init__(self, *, clean_length: int, **kwargs) -> None:
+        kwargs.setdefault("max_length", 1000)
+        self.clean_length = clean_length
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data) -> str:
+        return display_text_clean(super().to_internal_value(data), self.clean_length)
+
+
 class ActionCodeField(serializers.CharField):
     """An action code in a request body: validated as sent, never trimmed."""
 
