@@ -230,7 +230,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "recognize_project.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "recognize_project.schema.RecognizeAutoSchema",
     # Client addresses come from REMOTE_ADDR unless this many proxies are trusted in front.
     "NUM_PROXIES": int(os.environ.get("RECOGNIZE_TRUSTED_PROXIES", 0)),
 }
