@@ -6,8 +6,6 @@ answered it, and the HTML pages send a Content-Security-Policy.
 
 import pytest
 
-from recognize_project.middleware import CONTENT_SECURITY_POLICY
-
 
 def _assert_api_error(response, status: int, code: str):
     assert response.status_code == status, response.content
@@ -44,9 +42,9 @@ def test_item15_too_large_is_json(client, db):
 def test_item15_pages_send_a_content_security_policy(client, acme, path):
     response = client.get(path.format(tenant=acme.tenant_id))
     assert response.status_code == 200
-    policy = response["Content-Security-Policy"]
-    assert policy == CONTENT_SECURITY_POLICY
-    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
-    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    policy = response.get("Content-Security-Policy", "")
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives.get("script-src") == "'self'" and directives.get("style-src") == "'self'"
     assert "unsafe" not in policy
-    assert directives["frame-ancestors"] == "'none'"
+    assert directives.get("frame-ancestors") == "'none'"
+    assert directives.get("default-src") == "'none'"
