@@ -6,6 +6,7 @@ from django.contrib import admin
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
 from actions.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
+from recognize_project.fields import user_id_problem
 
 
 class TenantForm(forms.ModelForm):
@@ -90,8 +91,21 @@ class SecretKeyAdmin(AuditedModelAdmin):
         return False  # keys are created from the tenant page, where they are shown once
 
 
+class EndUserForm(forms.ModelForm):
+    external_id = forms.CharField(label="User id", max_length=255, strip=False)
+
+    def clean_external_id(self) -> str:
+        """Checked like a userId sent to the API: as typed, no invisible characters."""
+        value = self.cleaned_data["external_id"]
+        problem = user_id_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+
 @admin.register(EndUser)
 class EndUserAdmin(AuditedModelAdmin):
+    form = EndUserForm
     list_display = ("external_id", "tenant", "email", "phone_number", "created_at")
     list_filter = ("tenant",)
     search_fields = ("external_id", "email", "phone_number", "username")

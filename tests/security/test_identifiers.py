@@ -124,3 +124,15 @@ def test_item15_ordinary_user_ids_still_work(client, auth):
             **auth,
         )
         assert response.status_code == 200, (user_id, response.content)
+
+
+@pytest.mark.parametrize("user_id", ["ali\u200bce", "alice\n", " alice"])
+def test_item15_user_id_in_admin_is_checked_like_the_api(admin_client, acme, user_id):
+    form = {"tenant": acme.tenant.pk, "external_id": user_id, "custom": "{}"}
+    response = admin_client.post("/admin/accounts/enduser/add/", form)
+    if user_id == " alice":  # a visible space is allowed, and kept as typed
+        assert EndUser.objects.get().external_id == " alice"
+        return
+    assert response.status_code == 200
+    assert "must not contain control or invisible characters" in response.content.decode()
+    assert not EndUser.objects.exists()
