@@ -61,8 +61,10 @@ def _screenshot(page, name: str) -> None:
 
 def _mail_body(mailbox, address: str, says: str) -> str:
     """The text of the e-mail to ``address`` that says ``says``, once it arrived."""
-    message = mailbox.wait_for(lambda m: m["To"] == address and says in m.get_content())
-    return message.get_content()
+    message = mailbox.wait_for(
+        lambda m: m["To"] == address and says in m.get_body(("plain",)).get_content()
+    )
+    return message.get_body(("plain",)).get_content()
 
 
 def _fits_the_screen(page) -> bool:
