@@ -201,3 +201,19 @@ def test_item15_gunicorn_414_is_in_the_api_error_format(served):
     assert response.status_code == 414
     assert response.headers["Content-Type"] == "application/json"
     assert response.json()["errorCode"] == "uri_too_long"
+
+
+def test_item01_a_malformed_request_line_is_logged_redacted(served):
+    """gunicorn logs a request line it cannot parse; a credential in it is redacted."""
+    base_url, _, _, output = served
+    secret = "tok-" + os.urandom(8).hex()
+    port = int(urlsplit(base_url).port)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET /challenge?token={secret} HTTP/1.1 extra\r\n\r\n".encode())
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400") and "application/json" in answer
+    assert secret not in answer
+    time.sleep(0.5)
+    log = output.read_text()
+    assert "Invalid request" in log
+    assert secret not in log
