@@ -4,6 +4,7 @@ for the errors Django answers itself."""
 from http import HTTPStatus
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 
 from recognize_project.errors import ApplicationError, error_response
 
@@ -22,6 +23,31 @@ _STATUS_CODES = {
 }
 #: Headers of the original answer that still apply to the JSON one.
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class NulInputMiddleware:
+    """Refuse (400) a query string or form whose keys or values hold a NUL character.
+
+    NUL cannot be stored in PostgreSQL text, so such input used to fail deep in a view with a
+    500 on PostgreSQL and pass on SQLite; it is never legitimate. JSON bodies are checked by
+    ``recognize_project.parsers``; this covers query strings and the portal's forms.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in _FORM_TYPES:
+            sources.append(request.POST)
+        for data in sources:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    raise BadRequest("NUL characters are not allowed in input.")
+        return self.get_response(request)
 
 
 def _phrase(status: int) -> str:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "recognize_project.middleware.ApiErrorFormatMiddleware",
     "recognize_project.middleware.BodySizeLimitMiddleware",
+    "recognize_project.middleware.NulInputMiddleware",
     "recognize_project.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

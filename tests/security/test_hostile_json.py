@@ -8,8 +8,9 @@ import base64
 import json
 
 import pytest
+from django.test import Client
 
-from accounts.models import EndUser
+from accounts.models import EndUser, OneTimeCode
 from actions.models import Action, Rule
 
 DEEP = '{"custom": {"a": ' + "[" * 20_000 + "]" * 20_000 + "}}"
@@ -66,3 +67,25 @@ def test_item05_ordinary_json_still_accepted(client, auth):
     )
     assert response.status_code == 200, response.content
     assert Action.objects.get().custom["note"] == "naïve ☃ 😀"
+
+
+@pytest.mark.parametrize(
+    "path, form",
+    [
+        ("/portal/t/{tenant}/", {"address": "alice\x00@example.com"}),
+        ("/portal/t/{tenant}/", {"address\x00": "alice@example.com"}),
+        ("/portal/link", {"token": "abc\x00"}),
+        ("/challenge", {"token": "abc\x00"}),
+    ],
+)
+def test_item05_nul_in_a_form_is_400_and_writes_nothing(acme, path, form):
+    browser = Client()
+    page = path.format(tenant=acme.tenant_id)
+    browser.get(page)
+    assert browser.post(page, form).status_code == 400
+    assert not OneTimeCode.objects.exists()
+
+
+def test_item05_nul_in_a_query_string_is_400_in_the_api_format(client, auth):
+    response = client.get("/v1/client/user-authenticators/in-app?publicKey=a%00b", **auth)
+    _assert_400(response)
