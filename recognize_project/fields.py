@@ -45,6 +45,8 @@ def user_id_problem(value: object) -> str | None:
 
 #: Device names as stored and shown (in lists, pages and the security e-mail).
 DEVICE_NAME_MAX = 64
+#: A user's username and display name (shown in e-mails and the portal).
+NAME_MAX = 255
 DEVICE_PLATFORM_MAX = 32
 
 

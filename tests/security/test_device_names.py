@@ -53,3 +53,15 @@ def test_item14_security_email_has_no_injected_lines_or_markup(alice_with_email,
 
 def test_item14_ordinary_names_are_kept(alice_with_email):
     assert _bind(alice_with_email, "Alice’s iPhone 15 — Pro").name == "Alice’s iPhone 15 — Pro"
+
+
+def test_item14_user_names_shown_in_the_e_mail_are_cleaned_too(alice_with_email, mailoutbox):
+    alice_with_email.server.update_user(
+        "alice", {"displayName": "Alice\r\n\r\nYour account is locked: call +1 555 0100\u202e"}
+    )
+    _bind(alice_with_email, "Phone")
+    (message,) = mailoutbox
+    assert message.body.splitlines()[0] == "Hello Alice Your account is locked: call +1 555 0100,"
+    tracked = alice_with_email.track("bob", username="bob\x1b[2J\nroot")
+    assert tracked["state"]
+    assert alice_with_email.server.get_user("bob")["username"] == "bob[2J root"
