@@ -8,6 +8,7 @@ trimmed or re-encoded value is a different key to some other part of the system.
 import re
 
 from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 #: The tenant's own user id: any non-empty string up to 255 characters.
@@ -79,6 +80,9 @@ class DisplayTextField(serializers.CharField):
         return display_text_clean(super().to_internal_value(data), self.clean_length)
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": ACTION_CODE_PATTERN, "minLength": 1, "maxLength": 100}
+)
 class ActionCodeField(serializers.CharField):
     """An action code in a request body: validated as sent, never trimmed."""
 
