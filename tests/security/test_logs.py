@@ -217,3 +217,18 @@ def test_item01_a_malformed_request_line_is_logged_redacted(served):
     log = output.read_text()
     assert "Invalid request" in log
     assert secret not in log
+
+
+def test_item01_make_run_prints_no_secret_key(tmp_path):
+    """Before gunicorn, ``make run`` runs ``demo_tenant``; its output is a log too."""
+    recipe = re.search(
+        r"^run:.*?^\t@(\$\(BIN\)/python manage.py demo_tenant)$", MAKEFILE.read_text(), re.M | re.S
+    )
+    command = recipe.group(1).replace("$(BIN)/", f"{BIN}/").split()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(RECOGNIZE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="recognize_project.settings")
+    subprocess.run([*command[:2], "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    printed = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    secret = json.loads((tmp_path / "demo-tenant.json").read_text())["secretKey"]
+    assert secret not in printed.stdout + printed.stderr
+    assert json.loads(printed.stdout)["tenantId"]
