@@ -4,6 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
+# The official Node SDK the tests drive (tests/sdk_clients/node), installed from its lock file;
+# npm rewrites node_modules/.package-lock.json on every install, so make reinstalls only when
+# the lock or package.json changed.
+NODE_HARNESS := tests/sdk_clients/node
+NODE_INSTALLED := $(NODE_HARNESS)/node_modules/.package-lock.json
 
 .PHONY: setup run test bench lint worker
 
@@ -26,9 +31,13 @@ run: setup
 	@echo "Serving on http://127.0.0.1:8000  (admin: python manage.py createsuperuser, then /admin/)"
 	$(BIN)/gunicorn -c recognize_project/gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
+$(NODE_INSTALLED): $(NODE_HARNESS)/package.json $(NODE_HARNESS)/package-lock.json
+	npm ci --prefix $(NODE_HARNESS) --no-audit --no-fund --loglevel=error
+
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
-## (and the portal in a headless Chromium, installed with apt when missing)
-test: $(INSTALLED)
+## (and the portal in a headless Chromium, installed with apt when missing); the official
+## server SDKs (Python, and Node from the pinned lock) run against a served Recognize
+test: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	scripts/chromium.sh
 	scripts/test.sh
@@ -42,9 +51,11 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench.face
 	$(BIN)/python -m bench.push
 
+## lint: ruff, and the import-linter contracts of .importlinter (the app layers of STYLE.md)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## worker: a Celery worker for the scale-out setup (needs REDIS_URL)
 worker: setup

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
-from actions.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
+from events.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
 from recognize_project.fields import user_id_problem
 
 
@@ -25,6 +25,7 @@ class TenantForm(forms.ModelForm):
             "face_match_threshold",
             "liveness_level",
             "first_factors",
+            "portal_sign_in",
         ]
 
 

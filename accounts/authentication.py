@@ -8,7 +8,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions
 
 from accounts import selectors
 from accounts.models import Tenant
@@ -72,10 +72,3 @@ class TenantIdAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Basic realm="recognize"'
-
-
-class IsAuthenticated(permissions.BasePermission):
-    """Allows a request once one of the view's authentication classes accepted it."""
-
-    def has_permission(self, request, view) -> bool:
-        return request.auth is not None

@@ -16,6 +16,20 @@ class FirstFactor(models.TextChoices):
     RECOVERY_CODE = "RECOVERY_CODE", "Recovery code"
 
 
+class PortalSignIn(models.TextChoices):
+    """What signs a user in to the portal."""
+
+    CODE_THEN_APP = (
+        "CODE_THEN_APP",
+        "A code or link sent to the user, then their authenticator app if they set one up"
+        " (a recovery code may stand in for the app)",
+    )
+    CODE_OR_APP = (
+        "CODE_OR_APP",
+        "As above, or the authenticator app or a recovery code alone: one factor, not recommended",
+    )
+
+
 def all_first_factors() -> list[str]:
     """Default of ``Tenant.first_factors``: every factor."""
     return list(FirstFactor.values)
@@ -71,6 +85,12 @@ class Tenant(models.Model):
         default=all_first_factors,
         blank=True,
         help_text="First factors users may sign in to the portal and start a recovery with.",
+    )
+    portal_sign_in = models.CharField(
+        max_length=16,
+        choices=PortalSignIn.choices,
+        default=PortalSignIn.CODE_THEN_APP,
+        help_text="Whether the authenticator app (or a recovery code) may sign a user in alone.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -140,73 +160,3 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"data key {self.id} of {self.tenant_id}"
-
-
-class CodeChannel(models.TextChoices):
-    EMAIL = "EMAIL", "E-mail"
-    SMS = "SMS", "SMS"
-
-
-class CodePurpose(models.TextChoices):
-    SIGN_IN = "SIGN_IN", "Portal sign-in"
-    REAUTH = "REAUTH", "Re-authentication before a sensitive change"
-
-
-class OneTimeCode(models.Model):
-    """A code sent by e-mail or SMS (an e-mail one also carries a magic link).
-
-    Only HMACs of the code and link are stored. Single use, expiry checked at use, and only the
-    newest code of an authenticator and purpose is valid: a resend supersedes the older one.
-    Failures count on the authenticator (e-mail or SMS), which a resend does not reset.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
-    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="one_time_codes")
-    authenticator = models.ForeignKey(
-        "devices.Authenticator", on_delete=models.CASCADE, related_name="one_time_codes"
-    )
-    channel = models.CharField(max_length=8, choices=CodeChannel.choices)
-    purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
-    code_hash = models.CharField(max_length=64)
-    link_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["authenticator", "purpose", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.channel} code for {self.user_id} ({self.purpose})"
-
-
-class TotpKey(models.Model):
-    """The secret of a TOTP authenticator, sealed with the tenant's data key."""
-
-    authenticator = models.OneToOneField(
-        "devices.Authenticator", on_delete=models.CASCADE, primary_key=True, related_name="totp_key"
-    )
-    sealed_secret = models.BinaryField()
-    last_time_step = models.BigIntegerField(
-        default=-1, help_text="The last accepted time step; a code is never accepted twice."
-    )
-
-    def __str__(self) -> str:
-        return f"TOTP key of {self.authenticator_id}"
-
-
-class RecoveryCode(models.Model):
-    """One of a user's recovery codes (≥ 80 bits); only its HMAC is stored."""
-
-    authenticator = models.ForeignKey(
-        "devices.Authenticator", on_delete=models.CASCADE, related_name="recovery_codes"
-    )
-    code_hash = models.CharField(max_length=64)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["authenticator", "code_hash"])]
-
-    def __str__(self) -> str:
-        return f"recovery code of {self.authenticator_id}"

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, SecretKey, Tenant
+from accounts.signals import account_changed
 
 SECRET_KEY_PREFIX = "rk_"
 USER_FIELDS = ("email", "phone_number", "username", "display_name", "custom")
@@ -30,9 +31,9 @@ def secret_key_create(*, tenant: Tenant) -> tuple[SecretKey, str]:
 
 
 def _key_event(tenant: Tenant, event_type: str, key: SecretKey) -> None:
-    from actions.events import event_record  # actions builds on accounts
-
-    event_record(tenant=tenant, event_type=event_type, prefix=key.prefix)
+    account_changed.send(
+        sender=SecretKey, tenant=tenant, event_type=event_type, detail={"prefix": key.prefix}
+    )
 
 
 @transaction.atomic

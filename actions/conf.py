@@ -17,11 +17,6 @@ ACTIONS_ALLOWED_SCOPES = frozenset(
 #: Seconds a process may decide from the rules it loaded for an action code before reloading
 #: them: a rule change made through another process applies within this time.
 ACTIONS_RULES_CACHE_SECONDS: float = getattr(settings, "ACTIONS_RULES_CACHE_SECONDS", 5.0)
-#: A due outbox row younger than this (seconds) is probably still in a queued task, so the
-#: periodic sweep leaves it alone.
-ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS: float = float(
-    getattr(settings, "ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS", 15.0)
-)
 #: Seconds by which ``lastVerifiedAt`` of an authenticator and ``lastUsedAt`` of a device may
 #: lag: a verification within this time of the recorded one does not write it again.
 ACTIONS_LAST_USE_GRANULARITY_SECONDS: int = getattr(

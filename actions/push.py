@@ -19,12 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
-from actions import conf
-from actions.events import action_event, authentication_failed, event_record
+from actions.events import action_event
 from actions.models import Action, ActionState, PushChallenge
-from actions.services import action_complete, attempt_failure, raise_if_locked
+from actions.outcomes import action_complete
+from actions.tasks import push_deliver
 from devices import keys
-from devices.models import Authenticator, PushChannel, PushRegistration, VerificationMethod
+from devices.attempts import authenticator_failure, signature_refusal
+from devices.lockout import raise_if_locked
+from devices.models import (
+    Authenticator,
+    DeviceRequestPurpose,
+    PushChannel,
+    PushRegistration,
+    VerificationMethod,
+)
+from devices.proofs import device_request_verify
 from devices.push import (
     PushDeliveryError,
     PushError,
@@ -36,6 +45,8 @@ from devices.push_credentials import (
     push_registration_disable,
     push_registration_open,
 )
+from events import conf as events_conf
+from events.services import event_record
 from recognize_project.errors import ApplicationError
 from recognize_project.notifications import notify_after_commit
 
@@ -71,8 +82,6 @@ def push_challenge_create(*, action: Action, face_required: bool = False) -> Pus
     ``face_required``: a rule allows only the face, so the app approves by a face match
     (with the action token it gets when polling) instead of by its key alone.
     """
-    from actions.tasks import push_deliver
-
     tenant = action.tenant
     code = f"{secrets.randbelow(100):02d}" if tenant.push_number_matching else ""
     challenge = PushChallenge.objects.create(
@@ -164,23 +173,25 @@ def push_outbox_due() -> list[str]:
             delivered_at__isnull=True,
             answered_at__isnull=True,
             expires_at__gt=now,
-            created_at__lt=now - timedelta(seconds=conf.ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS),
+            created_at__lt=now - timedelta(seconds=events_conf.ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS),
         ).values_list("pk", flat=True)[:500]
     )
 
 
 def push_challenge_pending(
-    *, tenant: Tenant, public_key: keys.DevicePublicKey, timestamp: str, signature: str
+    *, tenant: Tenant, public_key: keys.DevicePublicKey, challenge_id: str, signature: str
 ) -> PushChallenge | None:
     """The newest unanswered challenge for the install holding ``public_key``, which proves it
-    by signing ``timestamp`` (unix seconds, within a minute of now)."""
+    by signing a nonce issued for ``push.poll`` (``devices.proofs``)."""
     authenticator = push_authenticator_require(tenant=tenant, public_key=public_key)
-    if not keys.timestamp_signature_is_valid(public_key.key, signature, timestamp):
-        raise ApplicationError(
-            "invalid_signature",
-            "Sign the current unix time (seconds, within 60 s) with the device key.",
-            status=401,
-        )
+    device_request_verify(
+        tenant=tenant,
+        public_key=public_key,
+        purpose=DeviceRequestPurpose.PUSH_POLL,
+        challenge_id=challenge_id,
+        signature=signature,
+        fields={},
+    )
     return (
         PushChallenge.objects.select_related("action", "user")
         .filter(user=authenticator.user, answered_at__isnull=True, expires_at__gt=timezone.now())
@@ -204,8 +215,9 @@ def push_challenge_answer(
     approved: bool,
     verification_code: str | None,
 ) -> PushAnswer:
-    """Approve or deny a challenge, once. A wrong signature or number counts toward the
-    install's lockout; a wrong number also fails the action (whoever typed it is guessing)."""
+    """Approve or deny a challenge, once. A wrong number counts toward the install's lockout
+    and fails the action (whoever typed it is guessing); a wrong signature is only audited
+    (anyone who knows the public key can send one)."""
     authenticator = push_authenticator_require(tenant=tenant, public_key=public_key)
     failure = None
     with transaction.atomic():
@@ -213,9 +225,7 @@ def push_challenge_answer(
         authenticator = locked.get(pk=authenticator.pk)
         raise_if_locked(authenticator)
         if not keys.signature_is_valid(public_key.key, signature, challenge_id):
-            failure = _count_failure(
-                authenticator, "invalid_signature", "The signature is not valid"
-            )
+            failure = signature_refusal(authenticator)
         else:
             challenge = _claim(
                 authenticator=authenticator, challenge_id=challenge_id, approved=approved
@@ -243,21 +253,12 @@ def push_challenge_answer(
             _action_fail(action, challenge, reason)
             if approved:
                 PushChallenge.objects.filter(pk=challenge.pk).update(approved=False)
-                failure = _count_failure(
+                failure = authenticator_failure(
                     authenticator, "wrong_verification_code", "The number does not match"
                 )
     if failure is not None:
         raise failure
     return PushAnswer(action, False)
-
-
-def _count_failure(authenticator: Authenticator, code: str, what: str) -> ApplicationError:
-    authenticator.throttle_increment(
-        threshold=authenticator.tenant.lockout_threshold,
-        base_seconds=authenticator.tenant.lockout_seconds,
-    )
-    authentication_failed(authenticator, code)
-    return attempt_failure(authenticator, code, what)
 
 
 def _claim(*, authenticator: Authenticator, challenge_id: str, approved: bool) -> PushChallenge:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from accounts.models import EndUser, Tenant
 from actions import conf
-from actions.models import Action, AuditEvent, Outcome
+from actions.models import Action, Outcome
 from devices.selectors import methods_in_order
 from recognize_project import sql
 
@@ -92,8 +92,3 @@ def track_context_get(*, tenant: Tenant, user_id: str, action_code: str) -> Trac
     user.tenant = tenant
     methods = methods_in_order(row[-2] for row in rows)
     return TrackContext(user, methods, _outcome(rows[0][-1]))
-
-
-def audit_event_list(*, user: EndUser, limit: int = 20) -> list[AuditEvent]:
-    """The newest ``limit`` audit events of ``user``, newest first."""
-    return list(AuditEvent.objects.filter(user=user)[:limit])

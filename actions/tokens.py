@@ -14,6 +14,10 @@ Each process also remembers the tokens it issued or verified lately: the same to
 comes back (the challenge and the verify request of a flow carry the one track issued;
 validate gets the one verify issued), and its signature cannot have changed. Expiry is
 checked on every use.
+
+Work that a token allows once (enrolling, restoring a backup) spends it here
+(``token_consume``): its id goes into ``ConsumedToken``, whose primary key makes the second
+spend fail however many try at once.
 """
 
 import base64
@@ -34,9 +38,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from actions.models import Action
+from accounts.models import EndUser, Tenant
+from actions import selectors
+from actions.models import Action, ConsumedToken
 from recognize_project import keys
 from recognize_project.errors import ApplicationError
 
@@ -82,6 +89,16 @@ def _action_token(claims: dict) -> ActionToken:
         scopes=frozenset(claims.get("scope", "").split()),
         expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
     )
+
+
+def action_open_until(action: Action) -> datetime:
+    """Until when ``action`` may be completed: the lifetime of the token track issued for it.
+
+    Checked at use on every path that completes an action (``actions.outcomes``), so a
+    challenge issued just before the token expired completes nothing after it.
+    """
+    ttl = min(action.tenant.token_ttl_seconds, MAX_TTL_SECONDS)
+    return action.created_at + timedelta(seconds=ttl)
 
 
 def token_issue(*, action: Action, scopes: frozenset[str] | set[str] = frozenset()) -> str:
@@ -185,3 +202,50 @@ def _verified(token: str, *, status: int) -> ActionToken:
     if claims["exp"] <= now:
         raise ApplicationError("expired_token", "The token has expired.", status=status)
     return _action_token(claims)
+
+
+ADD_AUTHENTICATORS = "add:authenticators"
+
+
+def _token_used() -> ApplicationError:
+    return ApplicationError("token_used", "The token was already used.", status=401)
+
+
+def token_consume(*, jti: str, expires_at: datetime) -> None:
+    """Spend the single-use token ``jti``; a second use is refused."""
+    try:
+        with transaction.atomic():
+            ConsumedToken.objects.create(jti=jti, expires_at=expires_at)
+    except IntegrityError:
+        raise _token_used() from None
+
+
+def token_require_unspent(*, jti: str) -> None:
+    """Refuse early a single-use token that was already spent.
+
+    For work that spends the token only once it succeeds (in a worker): the atomic
+    ``token_consume`` there still decides, this only saves a doomed job.
+    """
+    if ConsumedToken.objects.filter(pk=jti).exists():
+        raise _token_used()
+
+
+def token_user(*, tenant: Tenant, token: ActionToken, scope: str | None = None) -> EndUser:
+    """The user a token was issued for, checking it grants ``scope``."""
+    if scope is not None and scope not in token.scopes:
+        raise ApplicationError(
+            "insufficient_scope", f"The token does not grant {scope}.", status=403
+        )
+    action = selectors.action_get(tenant=tenant, idempotency_key=token.idempotency_key)
+    if action is None:
+        raise ApplicationError("invalid_token", "The token's action no longer exists.", status=401)
+    return action.user
+
+
+def token_adding_user(*, tenant: Tenant, token: ActionToken | None) -> EndUser:
+    """The user an ``add:authenticators`` token lets the app add a credential to."""
+    if token is None:
+        raise ApplicationError(
+            "unauthorized", "Adding a credential needs an action token.", status=401
+        )
+    return token_user(tenant=tenant, token=token, scope=ADD_AUTHENTICATORS)

@@ -1,6 +1,6 @@
 """The common in-app verification in one statement, on PostgreSQL.
 
-``services.in_app_verify`` looks the device's authenticator up, spends the challenge, completes
+``challenges.in_app_verify`` looks the device's authenticator up, spends the challenge, completes
 the token's action and appends the audit row in a transaction: six round trips to the database
 with BEGIN and COMMIT, on every verification of every user. Round trips, not CPU, are what the
 in-app flow waits for (docs/benchmarks.md), so once the signature is known to be valid (the
@@ -30,13 +30,14 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import conf, selectors
-from actions.audit import audit_event_new
 from actions.events import action_event_detail
-from actions.models import Action, ActionState, AuditEvent
-from actions.tokens import ActionToken
-from actions.webhooks import webhook_wanted
+from actions.models import Action, ActionState
+from actions.tokens import MAX_TTL_SECONDS, ActionToken
 from devices import keys
 from devices.models import Authenticator, VerificationMethod
+from events.audit import audit_event_new
+from events.models import AuditEvent
+from events.webhooks import webhook_wanted
 from recognize_project import sql
 
 LAST_USE_GRANULARITY = timedelta(seconds=conf.ACTIONS_LAST_USE_GRANULARITY_SECONDS)
@@ -58,7 +59,7 @@ _STATEMENT = (
     " AND last_verified_at > %s AND used > %s"
     "), target AS ("
     " SELECT id FROM actions_action"
-    " WHERE tenant_id = %s AND idempotency_key = %s AND state = %s"
+    " WHERE tenant_id = %s AND idempotency_key = %s AND state = %s AND created_at > %s"
     " AND user_id = (SELECT known_user FROM known)"
     " FOR UPDATE"
     "), claimed AS ("
@@ -128,6 +129,7 @@ def in_app_verify_at_once(
             tenant.pk,
             key,
             ActionState.CHALLENGE_REQUIRED.value,
+            now - timedelta(seconds=min(tenant.token_ttl_seconds, MAX_TTL_SECONDS)),
             now,
             challenge_id,
             tenant.pk,

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from actions.admin_audit import AuditedModelAdmin
 from biometrics.models import FaceJob, FaceTemplate
+from events.admin_audit import AuditedModelAdmin
 
 
 @admin.register(FaceTemplate)

@@ -23,18 +23,19 @@ from django.utils import timezone
 from accounts import selectors as account_selectors
 from accounts.models import Tenant
 from actions import selectors as action_selectors
-from actions.events import event_record
 from actions.models import Action, ActionState, Challenge, Outcome
-from actions.services import (
+from actions.outcomes import action_complete
+from actions.tokens import (
     ADD_AUTHENTICATORS,
-    action_complete,
-    raise_if_locked,
+    ActionToken,
     token_consume,
+    token_decode,
+    token_issue,
     token_require_unspent,
     token_user,
 )
-from actions.tokens import ActionToken, token_decode, token_issue
 from biometrics import conf, templates
+from biometrics.client_states import client_state_open
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
 from biometrics.services import (
     face_decide,
@@ -43,10 +44,12 @@ from biometrics.services import (
     face_job_finish,
 )
 from devices import keys
-from devices.client_states import client_state_open
+from devices.lockout import raise_if_locked
 from devices.models import Authenticator, Device, DeviceType
 from devices.services import in_app_credential_add
+from events.services import event_record
 from recognize_project.errors import ApplicationError
+from recognize_sdk.face.protect import protect
 from recognize_sdk.proof import proof_message
 
 RECOVERY_SCOPE = "recovery"
@@ -189,8 +192,6 @@ def recovery_job_run(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     Everything is checked again under locks, so a client state deleted or a token spent since
     the request was accepted fails the job without binding anything.
     """
-    from recognize_sdk.face.protect import protect
-
     embedding = face_embedding(tenant=job.tenant, image=fields["image"])
     with transaction.atomic():
         state = client_state_open(tenant=job.tenant, blob=fields["clientState"].decode("ascii"))

@@ -9,7 +9,6 @@ logged or returned — only the sealed protected template is kept.
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,29 +19,34 @@ from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
-from actions.events import authentication_failed, authenticator_event
+from actions.challenges import DeviceProof, challenge_action, device_proof_check
 from actions.models import Action, ActionState
+from actions.outcomes import action_complete
 from actions.push import push_challenge_settle
-from actions.services import (
+from actions.tokens import (
     ADD_AUTHENTICATORS,
-    DeviceProof,
-    action_complete,
-    attempt_failure,
-    challenge_action,
-    device_proof_check,
-    raise_if_locked,
+    ActionToken,
     token_consume,
     token_require_unspent,
     token_user,
 )
-from actions.tokens import ActionToken
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
+from biometrics.replay import probe_is_replay, probe_remember
+from biometrics.tasks import face_job_run
+from devices.attempts import authenticator_failure
+from devices.events import authenticator_event
+from devices.lockout import raise_if_locked
 from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
-from recognize_project.task_payloads import FACE_JOB, payload_open, payload_seal
+from recognize_project.task_payloads import FACE_JOB, payload_seal
+from recognize_sdk import face
+from recognize_sdk.face.errors import FACE_ERROR_CODES
+from recognize_sdk.face.protect import protect
 
 logger = logging.getLogger(__name__)
+
+REPLAYED = "The photo repeats an earlier capture; take a new selfie"
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,6 @@ def _enqueue(job: FaceJob, submission: FaceSubmission) -> None:
 
 def face_job_enqueue(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     """Hand ``job`` to a worker after commit, its face data encrypted in the task message."""
-    from biometrics.tasks import face_job_run
-
     payload = payload_seal(FACE_JOB, job.id, fields)
     transaction.on_commit(lambda: face_job_run.delay(str(job.id), payload))
 
@@ -225,55 +227,53 @@ def face_job_wait(*, job: FaceJob, timeout: float | None = None) -> FaceJob:
         pause = min(pause * 2, 0.05)
 
 
-def face_job_run(*, job_id: uuid.UUID, payload: str) -> None:
-    """Do a job's face work and record the outcome (runs in a worker)."""
-    job = FaceJob.objects.select_related("tenant", "user").filter(pk=job_id).first()
-    if job is None or job.status != JobStatus.PENDING:
-        return
-    try:
-        fields = payload_open(FACE_JOB, job.id, payload)
-        if job.kind == JobKind.RECOVER:
-            from biometrics.recovery import recovery_job_run
-
-            recovery_job_run(job=job, fields=fields)
-            return
-        vector = _vector(job, fields)
-        with transaction.atomic():
-            if job.kind == JobKind.ENROLL:
-                source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
-                _enroll(job, vector, source)
-            else:
-                _match(job, vector)
-    except ApplicationError as error:
-        face_job_finish(job, JobStatus.FAILED, error.code, error.message)
-    except Exception as error:  # never log the payload or anything derived from it
-        logger.error("face job %s failed: %s", job.id, type(error).__name__)
-        face_job_finish(
-            job,
-            JobStatus.FAILED,
-            "face_processing_failed",
-            "The face could not be processed; try again.",
-        )
+def face_job_process(*, job: FaceJob, fields: dict[str, bytes]) -> None:
+    """Enroll or match: the face work of an ENROLL or MATCH job (in a worker)."""
+    vector = _vector(job, fields) if job.kind == JobKind.ENROLL else _probe_vector(job, fields)
+    with transaction.atomic():
+        if job.kind == JobKind.ENROLL:
+            source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
+            _enroll(job, vector, source)
+        else:
+            _match(job, vector)
 
 
 def _vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
     """The protected vector of a job: sent by the device, or computed here from the image."""
     if "vector" in fields:
         return np.frombuffer(fields["vector"], dtype="<f4").astype(np.float32)
-    from recognize_sdk.face.protect import protect
-
     return protect(face_embedding(tenant=job.tenant, image=fields["image"]), fields["seed"])
+
+
+def _probe_vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
+    """A MATCH job's probe. A capture the pipeline refuses (no face, low quality, liveness...)
+    is a failed attempt like a mismatch: counted toward the face's lockout and audited."""
+    try:
+        return _vector(job, fields)
+    except ApplicationError as error:
+        if error.code not in FACE_ERROR_CODES:
+            raise
+        with transaction.atomic():
+            face = (
+                Authenticator.objects.select_for_update(of=("self",))
+                .select_related("tenant")
+                .filter(pk=job.authenticator_id)
+                .first()
+            )
+            if face is None:
+                raise
+            raise_if_locked(face)
+            failure = authenticator_failure(face, error.code, error.message.rstrip("."))
+        raise failure from None
 
 
 def face_embedding(*, tenant: Tenant, image: bytes) -> np.ndarray:
     """The raw embedding of the one face in ``image`` (worker memory only), with the tenant's
     liveness level; an unusable image raises ``ApplicationError`` with the pipeline's code."""
-    from recognize_sdk.face import FaceError, analyze_face
-
     liveness = "ENFORCE" if tenant.liveness_level == "PASSIVE" else "OFF"
     try:
-        return analyze_face(image, liveness=liveness).embedding
-    except FaceError as error:
+        return face.analyze_face(image, liveness=liveness).embedding
+    except face.FaceError as error:
         raise ApplicationError(error.code, error.message) from None
 
 
@@ -328,19 +328,24 @@ def face_decide(
 ) -> Action | None:
     """Compare ``probe`` with ``template`` for ``job`` (``face`` locked by the caller).
 
-    A mismatch counts toward the face's lockout and fails the job: returns None. A match
-    returns the job's action, locked and still waiting for its challenge.
+    A mismatch, or (liveness level not OFF) a replay of the enrolled capture or of an earlier
+    accepted probe (:mod:`biometrics.replay`), counts toward the face's lockout and fails the
+    job: returns None. A match returns the job's action, locked and still waiting for its
+    challenge.
     """
     raise_if_locked(face)
     stored = templates.template_open(template)
+    face.tenant = job.tenant
     if not faces_match(tenant=job.tenant, stored=stored, probe=probe):
-        face.throttle_increment(
-            threshold=job.tenant.lockout_threshold, base_seconds=job.tenant.lockout_seconds
-        )
-        authentication_failed(face, "face_mismatch")
-        failure = attempt_failure(face, "face_mismatch", "The face does not match")
+        failure = authenticator_failure(face, "face_mismatch", "The face does not match")
         face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
         return None
+    if job.tenant.liveness_level != "OFF":
+        if probe_is_replay(face=face, enrolled=stored, probe=probe):
+            failure = authenticator_failure(face, "face_replayed", REPLAYED)
+            face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
+            return None
+        probe_remember(face=face, probe=probe)
     action = Action.objects.select_for_update().get(pk=job.action_id)
     if action.state != ActionState.CHALLENGE_REQUIRED:
         raise ApplicationError("action_not_pending", f"The action is {action.state}.", status=409)

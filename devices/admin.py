@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib import admin
 
-from actions.admin_audit import AuditedModelAdmin
 from devices.models import Authenticator, Device
+from events.admin_audit import AuditedModelAdmin
 from recognize_project.fields import DEVICE_NAME_MAX, display_text_clean
 
 

@@ -1,20 +1,23 @@
-"""Shared API building blocks: strict camelCase input and the server-API view base."""
+"""Shared API building blocks: strict camelCase input, path validators and the two view bases.
 
+The view bases take their authentication classes from settings
+(``RECOGNIZE_SERVER_API_AUTHENTICATION``, ``RECOGNIZE_CLIENT_API_AUTHENTICATION``), as DRF takes
+its defaults: the kernel names no app above it (the classes live in ``accounts`` and
+``actions``).
+"""
+
+import functools
 import threading
 from collections.abc import Mapping
 
 import humps
+from django.conf import settings
 from django.utils.functional import cached_property
-from rest_framework import serializers
+from django.utils.module_loading import import_string
+from rest_framework import permissions, serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import APIView
 
-from accounts.authentication import (
-    IsAuthenticated,
-    SecretKeyAuthentication,
-    TenantIdAuthentication,
-)
-from actions.authentication import ActionTokenAuthentication
 from recognize_project.errors import ApplicationError
 from recognize_project.fields import ACTION_CODE_MESSAGE, action_code_is_valid, user_id_problem
 from recognize_project.ratelimit import ClientRateThrottle
@@ -64,10 +67,33 @@ def parse(serializer_class: type[serializers.Serializer], data) -> dict:
     return serializer.validated_data
 
 
+class IsAuthenticated(permissions.BasePermission):
+    """Allows a request once one of the view's authentication classes accepted it."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.auth is not None
+
+
+@functools.cache
+def _classes_of(setting: str) -> list[type]:
+    return [import_string(path) for path in getattr(settings, setting)]
+
+
+class ClassesFromSetting:
+    """A class attribute holding the classes a setting names by dotted path, imported on first
+    use (a subclass may still set the attribute to a plain list)."""
+
+    def __init__(self, setting: str) -> None:
+        self.setting = setting
+
+    def __get__(self, instance: object, owner: type | None = None) -> list[type]:
+        return _classes_of(self.setting)
+
+
 class ServerAPIView(APIView):
     """Base for the tenant backend's API: HTTP Basic with the secret key."""
 
-    authentication_classes = [SecretKeyAuthentication]
+    authentication_classes = ClassesFromSetting("RECOGNIZE_SERVER_API_AUTHENTICATION")
     permission_classes = [IsAuthenticated]
 
     @property
@@ -78,7 +104,7 @@ class ServerAPIView(APIView):
 class ClientAPIView(APIView):
     """Base for the app's API: an action token, or the public tenant id; rate limited."""
 
-    authentication_classes = [ActionTokenAuthentication, TenantIdAuthentication]
+    authentication_classes = ClassesFromSetting("RECOGNIZE_CLIENT_API_AUTHENTICATION")
     permission_classes = [IsAuthenticated]
     throttle_classes = [ClientRateThrottle]
 

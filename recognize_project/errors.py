@@ -1,7 +1,13 @@
 """One domain error for the whole project and the renderers that turn errors into API JSON.
 
-Every API error body is ``{"errorCode": "...", "errorDescription": "..."}`` (plus optional
-camelCase details), as Authsignal's API does, so its SDKs read our errors unchanged.
+Every API error body is ``{"error": "...", "errorCode": "...", "errorDescription": "..."}``
+(plus optional camelCase details), with ``error`` and ``errorCode`` carrying the same code: the
+official SDKs disagree on which key holds it. ``error`` is read by @authsignal/node
+(src/error.ts), authsignal-ruby (lib/authsignal.rb), authsignal-java
+(model/AuthsignalErrorResponse.java), authsignal-dotnet (src/Models.cs), the browser SDK
+(src/api/helpers.ts) and the Android SDK (APIError.kt); ``errorCode`` by the Python
+(authsignal/client.py), Go (client/error.go) and PHP (AuthsignalClient.php) SDKs. See
+docs/compatibility.md.
 """
 
 from typing import Any
@@ -33,8 +39,21 @@ class ApplicationError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The JSON body of this error."""
-        return {"errorCode": self.code, "errorDescription": self.message, **self.extra}
+        return {
+            "error": self.code,
+            "errorCode": self.code,
+            "errorDescription": self.message,
+            **self.extra,
+        }
 
+
+# Authsignal's exact 401 text: the SDKs' own live suites assert it (authsignal-python
+# client_tests.py test_get_action_with_bad_secret, authsignal-node test/client.test.ts
+# "invalid secret error", authsignalgo client/actions_test.go, authsignal-ruby spec).
+UNAUTHORIZED_DESCRIPTION = (
+    "The request is unauthorized. Check that your API key and region base URL are correctly "
+    "configured."
+)
 
 _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
     (exceptions.ParseError, "malformed_json"),
@@ -71,6 +90,8 @@ def _from_drf(exc: exceptions.APIException) -> ApplicationError:
     code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "invalid_request")
     if isinstance(exc, exceptions.ParseError):
         message = "The request body is not valid JSON."
+    elif code == "unauthorized":
+        message = UNAUTHORIZED_DESCRIPTION
     else:
         message = str(exc.detail)
     headers = {}

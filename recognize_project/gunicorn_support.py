@@ -66,14 +66,14 @@ class RedactingLogger(glogging.Logger):
 
 
 def json_error_write(sock, status_int: int, reason: str, mesg: str) -> None:
-    """gunicorn's ``util.write_error`` in the API's error format.
+    """gunicorn's ``util.write_error`` in the API's error format (``ApplicationError.body``'s
+    shape, written here because gunicorn's master imports no Django).
 
     ``mesg`` is left out: gunicorn puts the offending request line or header in it, which
     may hold a credential and is the client's own input anyway.
     """
-    body = json.dumps(
-        {"errorCode": _STATUS_CODES.get(status_int, "invalid_request"), "errorDescription": reason}
-    ).encode()
+    code = _STATUS_CODES.get(status_int, "invalid_request")
+    body = json.dumps({"error": code, "errorCode": code, "errorDescription": reason}).encode()
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"

@@ -11,6 +11,7 @@ from rest_framework import serializers
 class ErrorResponse(serializers.Serializer):
     """The API's error body (one shape for every error; more keys may be added)."""
 
+    error = serializers.CharField(help_text="The same code as errorCode (read by some SDKs).")
     errorCode = serializers.CharField(help_text="Stable, machine-readable code.")
     errorDescription = serializers.CharField(help_text="A sentence for people.")
 

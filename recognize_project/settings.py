@@ -44,11 +44,24 @@ else:
 RECOGNIZE_PREVIOUS_MASTER_KEYS = env_list("RECOGNIZE_PREVIOUS_MASTER_KEYS", "")
 
 DEBUG = env_bool("RECOGNIZE_DEBUG", False)
+# Staff sign in to the admin with a code from their authenticator app as well (django-otp
+# TOTP; `manage.py admin_totp_add USER`). On by default in production (secrets from the
+# environment), off in the embedded default.
+RECOGNIZE_ADMIN_2FA = env_bool("RECOGNIZE_ADMIN_2FA", env_bool("RECOGNIZE_REQUIRE_SECRETS", False))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 ALLOWED_HOSTS = env_list("RECOGNIZE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 RECOGNIZE_PUBLIC_URL = os.environ.get("RECOGNIZE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "recognize_project.apps.RecognizeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,7 +70,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
+    "events",
     "devices",
     "actions",
     "biometrics",
@@ -75,7 +91,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "actions.audit.RequestContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "events.audit.RequestContextMiddleware",
+    "recognize_project.notifications.AfterResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -157,7 +175,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "purge-expired": {"task": "actions.tasks.expired_purge", "schedule": 3600.0},
     "webhook-outbox": {
-        "task": "actions.tasks.webhook_outbox_sweep",
+        "task": "events.tasks.webhook_outbox_sweep",
+        "schedule": float(os.environ.get("RECOGNIZE_OUTBOX_SWEEP_SECONDS", 30)),
+    },
+    "push-outbox": {
+        "task": "actions.tasks.push_outbox_sweep",
         "schedule": float(os.environ.get("RECOGNIZE_OUTBOX_SWEEP_SECONDS", 30)),
     },
 }
@@ -180,7 +202,7 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
 
-# --- SMS (accounts/sms.py) ------------------------------------------------------------------
+# --- SMS (devices/factors/sms.py) --------------------------------------------------------
 RECOGNIZE_SMS_BACKEND = os.environ.get("RECOGNIZE_SMS_BACKEND", "console")
 RECOGNIZE_SMS_API_URL = os.environ.get("RECOGNIZE_SMS_API_URL", "https://api.twilio.com")
 RECOGNIZE_SMS_ACCOUNT_SID = os.environ.get("RECOGNIZE_SMS_ACCOUNT_SID", "")
@@ -235,6 +257,13 @@ REST_FRAMEWORK = {
     # Client addresses come from REMOTE_ADDR unless this many proxies are trusted in front.
     "NUM_PROXIES": int(os.environ.get("RECOGNIZE_TRUSTED_PROXIES", 0)),
 }
+# The API bases' authentication (recognize_project/api.py): the tenant backend's secret key, and
+# the app's action token or public tenant id.
+RECOGNIZE_SERVER_API_AUTHENTICATION = ["accounts.authentication.SecretKeyAuthentication"]
+RECOGNIZE_CLIENT_API_AUTHENTICATION = [
+    "actions.authentication.ActionTokenAuthentication",
+    "accounts.authentication.TenantIdAuthentication",
+]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recognize API",
     "DESCRIPTION": "Face biometrics and device-bound authentication, Authsignal-compatible.",

@@ -1,5 +1,6 @@
 """Every API failure is a clear 4xx in the API's error format, and changes nothing."""
 
+import base64
 import json
 
 import pytest
@@ -11,8 +12,6 @@ AUTH = {}
 
 @pytest.fixture
 def auth(acme):
-    import base64
-
     return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"{acme.secret}:".encode()).decode()}
 
 
@@ -20,7 +19,9 @@ def _error(response, status, code):
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert body["errorCode"] == code
+    # ``error`` and ``errorCode`` both carry the code: Node, Ruby, Java, .NET, browser and
+    # Android SDKs read ``error``; Python, Go and PHP read ``errorCode`` (docs/compatibility.md).
+    assert body["error"] == body["errorCode"] == code
     assert body["errorDescription"]
     return body
 
@@ -60,6 +61,30 @@ def test_wrong_content_type_is_415(client, auth):
 
 def test_unknown_api_path_is_json_404(client):
     _error(client.get("/v1/nothing/here"), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Basic " + base64.b64encode(b"bad-secret:").decode(), "Basic %%%"],
+    ids=["missing", "bad-secret", "malformed"],
+)
+def test_unauthorized_body_is_authsignals_exactly(client, authorization):
+    """Authsignal's 401, as the SDKs' live suites assert it.
+
+    authsignal 4.1.0 client_tests.py test_get_action_with_bad_secret (the same text in
+    authsignal-node test/client.test.ts and authsignalgo client/actions_test.go).
+    """
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    response = client.get("/v1/users/test-user/actions/python-sdk-test/test-key", **headers)
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "unauthorized",
+        "errorCode": "unauthorized",
+        "errorDescription": (
+            "The request is unauthorized. Check that your API key and region base URL are "
+            "correctly configured."
+        ),
+    }
 
 
 def test_wrong_method_is_405(client, auth):

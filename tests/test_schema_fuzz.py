@@ -71,4 +71,4 @@ def test_item16_every_response_conforms_to_the_schema(case, acme, session):
         "application/json"
     ):
         body = response.json()
-        assert set(body) >= {"errorCode", "errorDescription"}, body
+        assert set(body) >= {"error", "errorCode", "errorDescription"}, body

@@ -6,11 +6,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import IsAuthenticated, TenantIdAuthentication
+from accounts.authentication import TenantIdAuthentication
 from actions import push
 from actions.tokens import token_issue
 from devices import keys
-from recognize_project.api import InputSerializer, parse
+from recognize_project.api import InputSerializer, IsAuthenticated, parse
 from recognize_project.ratelimit import ClientRateThrottle
 
 SIGNATURE_HEADERS = ("HTTP_X_RECOGNIZE_SIGNATURE", "HTTP_X_AUTHSIGNAL_SIGNATURE")
@@ -54,13 +54,19 @@ class PushChallengeView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("publicKey", str, required=True),
-            OpenApiParameter("timestamp", str, required=True, description="Unix seconds, signed"),
+            OpenApiParameter(
+                "challengeId",
+                str,
+                required=True,
+                description="A nonce for push.poll from POST /v1/client/device-challenge",
+            ),
             OpenApiParameter(
                 "X-Recognize-Signature",
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="The device key's signature of `timestamp`.",
+                description="The device key's signature of device_request_message "
+                "(recognize_sdk/proof.py) for push.poll, with no fields.",
             ),
         ],
         responses=PushChallengeOutput,
@@ -73,7 +79,7 @@ class PushChallengeView(APIView):
         challenge = push.push_challenge_pending(
             tenant=request.auth.tenant,
             public_key=public_key,
-            timestamp=request.query_params.get("timestamp", ""),
+            challenge_id=request.query_params.get("challengeId", "")[:64],
             signature=signature,
         )
         if challenge is None:

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from actions import conf, selectors, services
+from actions import challenges, conf, outcomes, selectors, services
 from actions.api.serializers import (
     ActionOutput,
     ActionUpdateInput,
@@ -103,7 +103,7 @@ class ActionDetailView(ServerAPIView):
     def patch(self, request, user_id: str, action_code: str, idempotency_key: str):
         data = parse(ActionUpdateInput, request.data)
         action = self._action(user_id, action_code, idempotency_key)
-        action = services.action_update(action=action, state=data["state"])
+        action = outcomes.action_update(action=action, state=data["state"])
         return Response(ActionOutput(action).data)
 
 
@@ -111,7 +111,7 @@ class ValidateView(ServerAPIView):
     @extend_schema(request=ValidateInput, responses=ValidateOutput, operation_id="validate")
     def post(self, request):
         data = parse(ValidateInput, request.data)
-        result = services.action_validate(
+        result = outcomes.action_validate(
             tenant=self.tenant,
             token=data["token"],
             user_id=data.get("userId"),
@@ -135,7 +135,7 @@ class ChallengeView(ClientAPIView):
     @extend_schema(request=ChallengeInput, responses=ChallengeOutput, operation_id="challenge")
     def post(self, request):
         data = parse(ChallengeInput, request.data)
-        challenge = services.challenge_create(
+        challenge = challenges.challenge_create(
             tenant=request.auth.tenant,
             token=getattr(request.auth, "token", None),
             action_code=data.get("action", ""),
@@ -151,7 +151,7 @@ class InAppVerifyView(ClientAPIView):
     )
     def post(self, request):
         data = parse(InAppVerifyInput, request.data)
-        result = services.in_app_verify(
+        result = challenges.in_app_verify(
             tenant=request.auth.tenant,
             challenge_id=data["challengeId"],
             public_key=data["publicKey"],

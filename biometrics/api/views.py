@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import IsAuthenticated
 from actions.authentication import ActionTokenAuthentication
 from actions.tokens import token_issue
 from biometrics import conf, recovery, services, templates
@@ -21,12 +20,13 @@ from biometrics.api.serializers import (
     RecoveryJobOutput,
 )
 from biometrics.models import FaceJob, JobKind, JobStatus
-from recognize_project.api import parse
+from recognize_project.api import IsAuthenticated, parse
 from recognize_project.errors import ApplicationError
 from recognize_project.ratelimit import ClientRateThrottle
 
 _FAILURE_STATUS = {
     "face_mismatch": 401,
+    "face_replayed": 401,
     "token_used": 401,
     "authenticator_locked": 429,
     "face_already_enrolled": 409,

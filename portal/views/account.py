@@ -5,15 +5,15 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts.factors.one_time_codes import code_send, code_verify
-from accounts.factors.recovery_codes import recovery_codes_remaining
-from accounts.factors.totp import totp_authenticator, totp_verify
-from accounts.models import CodeChannel, CodePurpose, EndUser
-from actions.events import event_record
-from actions.selectors import audit_event_list
+from accounts.models import EndUser
 from devices import selectors as device_selectors
 from devices import services as device_services
-from devices.models import DeviceType, VerificationMethod
+from devices.factors.one_time_codes import code_send, code_verify
+from devices.factors.recovery_codes import recovery_codes_remaining
+from devices.factors.totp import totp_authenticator, totp_verify
+from devices.models import CodeChannel, CodePurpose, DeviceType, VerificationMethod
+from events.selectors import audit_event_list
+from events.services import event_record
 from portal import sessions
 from portal.sessions import portal_login_required, reauth_required
 from recognize_project.errors import ApplicationError

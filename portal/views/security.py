@@ -8,8 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from accounts.factors.recovery_codes import recovery_codes_generate, recovery_codes_remaining
-from accounts.factors.totp import (
+from accounts.models import EndUser
+from actions.pages import qr_svg
+from devices.factors.recovery_codes import recovery_codes_generate, recovery_codes_remaining
+from devices.factors.totp import (
     totp_authenticator,
     totp_enroll,
     totp_pending_open,
@@ -17,9 +19,7 @@ from accounts.factors.totp import (
     totp_secret_new,
     totp_uri,
 )
-from accounts.models import EndUser
-from actions.events import event_record
-from actions.pages import qr_svg
+from events.services import event_record
 from portal import sessions
 from portal.sessions import portal_login_required
 from recognize_project.errors import ApplicationError

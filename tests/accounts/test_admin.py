@@ -25,6 +25,7 @@ def _tenant_form(**changes) -> dict:
         "lockout_seconds": 600,
         "liveness_level": "OFF",
         "first_factors": ["EMAIL_OTP", "EMAIL_MAGIC_LINK"],
+        "portal_sign_in": "CODE_THEN_APP",
         "secret_keys-TOTAL_FORMS": 0,
         "secret_keys-INITIAL_FORMS": 0,
         **changes,
@@ -82,7 +83,7 @@ def test_actions_are_read_only_with_filters(operator, acme):
         "/admin/accounts/enduser/",
         "/admin/actions/actionconfig/",
         "/admin/accounts/secretkey/",
-        "/admin/actions/auditevent/",
+        "/admin/events/auditevent/",
         "/admin/accounts/tenant/add/",
     ],
 )
@@ -102,22 +103,22 @@ def test_the_operator_chooses_the_first_factors(operator, acme):
 
 
 def test_the_audit_log_is_read_only(operator, acme):
-    from actions.audit import audit_record
-    from actions.models import AuditEvent
+    from events.audit import audit_record
+    from events.models import AuditEvent
 
     event = audit_record(tenant=acme.tenant, event_type="portal.signed_in")
-    assert operator.get(f"/admin/actions/auditevent/{event.pk}/change/").status_code == 200
-    operator.post(f"/admin/actions/auditevent/{event.pk}/delete/", {"post": "yes"})
+    assert operator.get(f"/admin/events/auditevent/{event.pk}/change/").status_code == 200
+    operator.post(f"/admin/events/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_webhook_endpoints_show_the_secret_once_and_deliveries_replay(operator, acme):
     from unittest import mock
 
-    from actions.models import WebhookDelivery, WebhookEndpoint
+    from events.models import WebhookDelivery, WebhookEndpoint
 
     response = operator.post(
-        "/admin/actions/webhookendpoint/add/",
+        "/admin/events/webhookendpoint/add/",
         {"tenant": acme.tenant.pk, "url": "http://127.0.0.1:9/hooks", "enabled": "on"},
         follow=True,
     )
@@ -128,17 +129,17 @@ def test_webhook_endpoints_show_the_secret_once_and_deliveries_replay(operator, 
     assert secret.encode() not in bytes(endpoint.sealed_secret)
     acme.bound_device("alice")
     delivery = WebhookDelivery.objects.filter(event_type="device.bound").get()
-    with mock.patch("actions.webhooks.webhook_delivery_replay") as replay:
+    with mock.patch("events.webhooks.webhook_delivery_replay") as replay:
         operator.post(
-            "/admin/actions/webhookdelivery/",
+            "/admin/events/webhookdelivery/",
             {"action": "replay_deliveries", "_selected_action": [delivery.pk]},
         )
     assert replay.call_count == 1
-    assert operator.get(f"/admin/actions/webhookdelivery/{delivery.pk}/change/").status_code == 200
+    assert operator.get(f"/admin/events/webhookdelivery/{delivery.pk}/change/").status_code == 200
 
 
 def test_key_changes_and_operator_edits_are_audited(operator, acme):
-    from actions.models import AuditEvent
+    from events.models import AuditEvent
 
     operator.post(
         "/admin/accounts/tenant/",

@@ -6,9 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from actions import verify_at_once, webhooks
-from actions.models import Action, AuditEvent, WebhookDelivery
+from actions import verify_at_once
+from actions.models import Action
 from devices.models import Authenticator, Device
+from events import webhooks
+from events.models import AuditEvent, WebhookDelivery
 from tests.support import TenantContext
 
 

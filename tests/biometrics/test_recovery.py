@@ -13,9 +13,8 @@ from django.utils import timezone
 from accounts.models import EndUser
 from actions.models import ConsumedToken
 from actions.tokens import token_decode
-from biometrics import templates
+from biometrics import client_states, templates
 from biometrics.models import FaceTemplate
-from devices import client_states
 from devices.models import Authenticator, Device
 from recognize_sdk import RecognizeError
 from recognize_sdk.cli import main

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from actions import webhooks
-from actions.models import DeliveryStatus, WebhookDelivery
+from events import webhooks
+from events.models import DeliveryStatus, WebhookDelivery
 from tests.integration.conftest import ROOT, worker_env, worker_start, worker_stop
 from tests.webhook_receiver import WebhookReceiver
 

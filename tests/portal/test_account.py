@@ -7,10 +7,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django_otp.oath import TOTP
 
-from accounts.models import TotpKey
-from actions.models import AuditEvent
 from actions.tokens import token_decode
-from devices.models import Authenticator, Device
+from devices.models import Authenticator, Device, TotpKey
+from events.models import AuditEvent
 from tests.portal.support import PortalUser, code_in, last_mail_to
 
 

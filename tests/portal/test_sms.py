@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from accounts.sms import SmsError, TwilioSmsBackend
+from devices.factors.sms import SmsError, TwilioSmsBackend
 from devices.models import Authenticator
 from tests.portal.support import PortalUser
 from tests.sms_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn

@@ -9,7 +9,7 @@ import stat
 
 from django.core.mail import get_connection, send_mail
 
-from accounts.sms import sms_backend
+from devices.factors.sms import sms_backend
 
 CODE = "493817"
 

@@ -10,8 +10,9 @@ import json
 import pytest
 from django.test import Client
 
-from accounts.models import EndUser, OneTimeCode
+from accounts.models import EndUser
 from actions.models import Action, Rule
+from devices.models import OneTimeCode
 
 DEEP = '{"custom": {"a": ' + "[" * 20_000 + "]" * 20_000 + "}}"
 NESTED_40 = '{"custom": {"a": ' + "[" * 40 + "]" * 40 + "}}"

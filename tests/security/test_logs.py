@@ -200,7 +200,11 @@ def test_item15_gunicorn_414_is_in_the_api_error_format(served):
     response = requests.get(f"{base_url}/v1/users/{'a' * 9000}", timeout=10)
     assert response.status_code == 414
     assert response.headers["Content-Type"] == "application/json"
-    assert response.json()["errorCode"] == "uri_too_long"
+    assert response.json() == {
+        "error": "uri_too_long",
+        "errorCode": "uri_too_long",
+        "errorDescription": "URI Too Long",
+    }
 
 
 def test_item01_a_malformed_request_line_is_logged_redacted(served):

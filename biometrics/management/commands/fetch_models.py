@@ -9,6 +9,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recognize_sdk.face.errors import ModelError
+from recognize_sdk.face.models import default_model_dir, fetch_models
+
 
 class Command(BaseCommand):
     help = "Fetch and convert the face models into the model cache (does nothing when current)."
@@ -23,9 +26,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, model_dir=None, offline_dir=None, **options):
-        from recognize_sdk.face.errors import ModelError
-        from recognize_sdk.face.models import default_model_dir, fetch_models
-
         directory = model_dir or default_model_dir()
         try:
             manifest = fetch_models(directory, offline_dir=offline_dir)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from accounts.models import Tenant
+from events.services import event_record
 
 
 def _tenant_of(obj) -> Tenant | None:
@@ -15,8 +16,6 @@ def _tenant_of(obj) -> Tenant | None:
 
 
 def _record(request, obj, verb: str) -> None:
-    from actions.events import event_record
-
     tenant = _tenant_of(obj)
     if tenant is None or tenant.pk is None:
         return
@@ -61,3 +60,19 @@ def secret_show_once(modeladmin, request, what: str, secret: str) -> None:
         f"{what}: {secret} — copy it now, it is not shown again.",
         messages.WARNING,
     )
+
+
+class ReadOnlyAdmin(AuditedModelAdmin):
+    """Records nobody edits, adds or deletes by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

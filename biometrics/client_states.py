@@ -27,14 +27,14 @@ from django.utils import timezone
 from accounts import encryption
 from accounts.models import EndUser, Tenant
 from actions import selectors as action_selectors
-from actions.services import (
+from actions.challenges import device_proof_check
+from actions.tokens import (
     ADD_AUTHENTICATORS,
-    device_proof_check,
+    ActionToken,
     token_consume,
     token_require_unspent,
     token_user,
 )
-from actions.tokens import ActionToken
 from biometrics.models import FaceTemplate
 from devices.models import Device, DeviceType, VerificationMethod
 from recognize_project.errors import ApplicationError

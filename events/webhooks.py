@@ -23,8 +23,10 @@ from django.utils import timezone
 
 from accounts.encryption import seal, unseal
 from accounts.models import Tenant
-from actions import conf
-from actions.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from events import conf
+from events.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from events.tasks import webhook_deliver
+from recognize_project.notifications import notify_after_commit
 from recognize_sdk.webhooks import SIGNATURE_HEADER, webhook_sign
 
 logger = logging.getLogger(__name__)
@@ -93,9 +95,6 @@ def webhook_wanted(*, tenant: Tenant, event_type: str) -> bool:
 def webhook_emit(*, tenant: Tenant, event_type: str, data: dict) -> list[WebhookDelivery]:
     """Record ``event_type`` for every endpoint of ``tenant`` that wants it (in the caller's
     transaction) and queue the deliveries once it commits."""
-    from actions.tasks import webhook_deliver
-    from recognize_project.notifications import notify_after_commit
-
     endpoints = [e for e in _endpoints(tenant.pk) if e.wants(event_type)]
     if not endpoints:
         return []
@@ -208,9 +207,6 @@ def webhook_outbox_due(*, limit: int = 500) -> list[str]:
 
 def webhook_delivery_replay(*, delivery: WebhookDelivery) -> None:
     """Send a delivery again (an operator's replay), whatever became of it."""
-    from actions.tasks import webhook_deliver
-    from recognize_project.notifications import notify_after_commit
-
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.PENDING,
         next_attempt_at=timezone.now(),

@@ -14,10 +14,10 @@ from django.db import transaction
 from django_otp.oath import TOTP
 
 from accounts.encryption import SealError, seal, unseal
-from accounts.factors.attempts import attempt
-from accounts.models import EndUser, TotpKey
-from actions.events import authenticator_event
-from devices.models import Authenticator, VerificationMethod
+from accounts.models import EndUser
+from devices.attempts import authenticator_attempt
+from devices.events import authenticator_event
+from devices.models import Authenticator, TotpKey, VerificationMethod
 from recognize_project.errors import ApplicationError
 
 SECRET_BYTES = 20
@@ -136,4 +136,4 @@ def totp_verify(*, user: EndUser, code: str) -> Authenticator:
         key.save(update_fields=["last_time_step"])
         return True
 
-    return attempt(authenticator_id=authenticator.pk, check=check, what="Wrong code")
+    return authenticator_attempt(authenticator_id=authenticator.pk, check=check, what="Wrong code")

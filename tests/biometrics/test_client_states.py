@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from accounts.models import EndUser
 from actions.models import ConsumedToken
-from biometrics import templates
+from biometrics import client_states, templates
 from biometrics.models import FaceTemplate
-from devices import client_states
 from devices.models import Authenticator, Device
 from recognize_project.errors import ApplicationError
 from recognize_sdk import RecognizeError
@@ -86,7 +85,7 @@ def test_temporary_client_state_expires_after_ten_minutes(acme):
     assert result["expiresAt"]
     assert _open(acme, result["clientState"]).type == "TEMPORARY"
     later = timezone.now() + timedelta(seconds=client_states.TEMPORARY_TTL_SECONDS + 1)
-    with mock.patch("devices.client_states.timezone.now", return_value=later):
+    with mock.patch("biometrics.client_states.timezone.now", return_value=later):
         error = _error(lambda: _open(acme, result["clientState"]))
     assert (error.status, error.code) == (400, "client_state_expired")
 

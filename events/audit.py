@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.models import EndUser, Tenant
-from actions.models import AuditEvent
+from events.models import AuditEvent
 from recognize_project import sql
 
 _client: ContextVar[tuple[str | None, str]] = ContextVar("audit_client", default=(None, ""))

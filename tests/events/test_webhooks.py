@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from actions import webhooks
-from actions.models import DeliveryStatus, WebhookDelivery
-from actions.tasks import webhook_outbox_sweep
+from events import webhooks
+from events.models import DeliveryStatus, WebhookDelivery
+from events.tasks import webhook_outbox_sweep
 from recognize_sdk.webhooks import WebhookSignatureError, webhook_sign, webhook_verify
 from tests.webhook_receiver import WebhookReceiver
 
@@ -158,7 +158,7 @@ def test_the_secret_is_stored_sealed(acme_committed, endpoint):
 
 
 def test_actions_are_announced_and_every_attempt_is_audited(acme_committed, receiver):
-    from actions.models import AuditEvent
+    from events.models import AuditEvent
     from recognize_sdk import RecognizeError
 
     webhooks._endpoints_cache.clear()

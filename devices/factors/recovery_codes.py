@@ -10,10 +10,11 @@ import os
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.factors.attempts import attempt, secret_hash
-from accounts.models import EndUser, RecoveryCode
-from actions.events import authenticator_event
-from devices.models import Authenticator, VerificationMethod
+from accounts.models import EndUser
+from devices.attempts import authenticator_attempt
+from devices.events import authenticator_event
+from devices.factors.secrets import secret_hash
+from devices.models import Authenticator, RecoveryCode, VerificationMethod
 from recognize_project.errors import ApplicationError
 
 CODE_COUNT = 10
@@ -66,6 +67,6 @@ def recovery_code_use(*, user: EndUser, code: str) -> Authenticator:
         ).update(used_at=timezone.now())
         return spent == 1
 
-    return attempt(
+    return authenticator_attempt(
         authenticator_id=authenticator.pk, check=check, what="Wrong or used recovery code"
     )
