@@ -118,6 +118,16 @@ def _newest_mail(var_dir: Path, seen: set[Path]) -> str:
     raise AssertionError("no mail was written")
 
 
+def _written(folder: Path) -> list[Path]:
+    """The files in ``folder``, once there are some (codes are sent after the response)."""
+    for _ in range(100):
+        files = sorted(folder.glob("*.log"))
+        if files:
+            return files
+        time.sleep(0.1)
+    return []
+
+
 def _walkthrough(base_url: str, tenant: dict, var_dir: Path, tmp_path: Path) -> list[str]:
     """Use the server as a tenant, an app and a user do; return every secret seen on the way."""
     secrets = [tenant["secretKey"]]
@@ -166,7 +176,7 @@ def _walkthrough(base_url: str, tenant: dict, var_dir: Path, tmp_path: Path) -> 
         {"address": "+15550001234", "csrfmiddlewaretoken": csrf},
         timeout=10,
     )
-    sms_files = sorted((var_dir / "sms").glob("*.log"))
+    sms_files = _written(var_dir / "sms")
     assert sms_files, "DEBUG on: the SMS is kept in a private file"
     secrets.append(re.search(r"\b(\d{6})\b", sms_files[-1].read_text()).group(1))
     for path in [*seen, *sms_files]:
