@@ -5,7 +5,9 @@ from django.contrib import admin
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
+from accounts.phones import phone_number_normalize
 from events.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
+from recognize_project.errors import ApplicationError
 from recognize_project.fields import user_id_problem
 
 
@@ -26,6 +28,7 @@ class TenantForm(forms.ModelForm):
             "liveness_level",
             "first_factors",
             "portal_sign_in",
+            "phone_region",
         ]
 
 
@@ -93,6 +96,8 @@ class SecretKeyAdmin(AuditedModelAdmin):
 
 
 class EndUserForm(forms.ModelForm):
+    """A user's profile; a phone number is checked and kept in E.164 beside the typed form."""
+
     external_id = forms.CharField(label="User id", max_length=255, strip=False)
 
     def clean_external_id(self) -> str:
@@ -102,6 +107,21 @@ class EndUserForm(forms.ModelForm):
         if problem:
             raise forms.ValidationError(problem)
         return value
+
+    class Meta:
+        model = EndUser
+        fields = ["tenant", "external_id", "email", "phone_number", "username", "display_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant")
+        try:
+            self.instance.phone_number_e164 = phone_number_normalize(
+                cleaned.get("phone_number"), tenant=tenant
+            )
+        except ApplicationError as invalid:
+            self.add_error("phone_number", invalid.message)
+        return cleaned
 
 
 @admin.register(EndUser)

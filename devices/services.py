@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 
 from accounts.models import EndUser, Tenant
+from accounts.phones import phone_number_normalize
 from devices import keys
 from devices.events import authenticator_event, device_event
 from devices.models import (
@@ -156,7 +157,10 @@ def authenticator_enroll_verified(
             "invalid_verification_method",
             f"The server API enrolls {allowed}; other methods are enrolled by the user's device.",
         )
-    value = {"email": email, "phone_number": phone_number}[field]
+    value = {
+        "email": email,
+        "phone_number": phone_number_normalize(phone_number, tenant=user.tenant),
+    }[field]
     if not value:
         raise ApplicationError(
             "invalid_request", f"{'email' if field == 'email' else 'phoneNumber'} is required."

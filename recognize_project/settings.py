@@ -202,6 +202,10 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
 
+# Region of phone numbers typed without a country code, unless the tenant sets its own
+# (accounts/phones.py).
+RECOGNIZE_DEFAULT_PHONE_REGION = os.environ.get("RECOGNIZE_DEFAULT_PHONE_REGION", "US")
+
 # --- SMS (devices/factors/sms.py) --------------------------------------------------------
 RECOGNIZE_SMS_BACKEND = os.environ.get("RECOGNIZE_SMS_BACKEND", "console")
 RECOGNIZE_SMS_API_URL = os.environ.get("RECOGNIZE_SMS_API_URL", "https://api.twilio.com")

@@ -40,7 +40,7 @@ def _address(user: EndUser, channel: str) -> dict[str, str] | None:
     """The authenticator field and value of the user's address for ``channel``, if any."""
     if channel == CodeChannel.EMAIL:
         return {"email": user.email} if user.email else None
-    return {"phone_number": user.phone_number} if user.phone_number else None
+    return {"phone_number": user.phone_number_e164} if user.phone_number_e164 else None
 
 
 def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | None:

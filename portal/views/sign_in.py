@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.models import EndUser, FirstFactor, PortalSignIn, Tenant
+from accounts.phones import phone_number_normalize
 from devices.factors.one_time_codes import (
     MAX_SENDS,
     code_attempt_void,
@@ -87,11 +88,18 @@ def sign_in_page(request, tenant_id):
     if request.method == "GET":
         return render(request, "portal/sign_in.html", context)
     address = request.POST.get("address", "").strip()[:254]
+    context["address"] = address
     channel = CodeChannel.EMAIL if "@" in address else CodeChannel.SMS
     allowed = context["email"] if channel == CodeChannel.EMAIL else sms
-    if not address or not allowed or (channel == CodeChannel.SMS and not _phone_like(address)):
+    if not address or not allowed:
         context["error"] = "Enter your e-mail address" + (" or phone number." if sms else ".")
         return render(request, "portal/sign_in.html", context, status=400)
+    if channel == CodeChannel.SMS:
+        try:
+            address = phone_number_normalize(address, tenant=tenant)
+        except ApplicationError as invalid:
+            context["error"] = invalid.message
+            return render(request, "portal/sign_in.html", context, status=400)
     refusal = source_refusal(request, tenant)
     if refusal:
         context["error"] = refusal
@@ -110,11 +118,6 @@ def sign_in_page(request, tenant_id):
     request.session.cycle_key()
     sessions.pending_set(request, pending)
     return redirect("portal:code")
-
-
-def _phone_like(address: str) -> bool:
-    digits = address.removeprefix("+").replace(" ", "")
-    return digits.isdigit() and 6 <= len(digits) <= 15
 
 
 def _send(pending: Pending) -> None:
@@ -296,7 +299,12 @@ def magic_link_page(request):
         return render(
             request,
             "portal/message.html",
-            {"title": "This link is not valid", "message": "Ask for a new sign-in link."},
+            {
+                "title": "This link is not valid",
+                "message": "Ask for a new sign-in link.",
+                "action_url": reverse("portal:front-door"),
+                "action_label": "Sign in",
+            },
             status=400,
         )
     try:
@@ -330,6 +338,21 @@ def signed_out_page(request):
         "portal/message.html",
         {
             "title": "You are not signed in",
-            "message": "Open the sign-in link of the service you use to reach your account.",
+            "message": "Sign in to see your devices and keep your account safe.",
+            "action_url": reverse("portal:front-door"),
+            "action_label": "Sign in",
         },
     )
+
+
+def front_door_page(request):
+    """``/``: a signed-in user's account, the one tenant's sign-in, or a choice of services.
+
+    Links in e-mails and on the other pages lead here when they cannot name the tenant.
+    """
+    if sessions.signed_in_user(request) is not None:
+        return redirect("portal:home")
+    tenants = list(account_selectors.tenant_list(limit=100))
+    if len(tenants) == 1:
+        return redirect(_sign_in_url(tenants[0]))
+    return render(request, "portal/front_door.html", {"tenants": tenants})

@@ -319,3 +319,24 @@ def test_item03_a_sign_in_request_does_the_same_work_for_known_and_unknown_addre
     assert sent_known == sent_unknown == 0  # nothing sent inside the request
     PortalUser(acme_committed.tenant).ask_code("alice@example.com")
     assert code_in(last_mail_to("alice@example.com"))  # sent once the response was closed
+
+
+def test_the_front_door_leads_to_a_sign_in(db, acme):
+    """Portal issue item 1: "/" (where e-mails and pages used to point) was a 404."""
+    one = Client().get("/")
+    assert one.status_code == 302 and one["Location"] == f"/portal/t/{acme.tenant.pk}/"
+    Tenant.objects.create(name="globex")
+    several = Client().get("/")
+    assert several.status_code == 200
+    assert b"acme" in several.content and b"globex" in several.content
+    signed_out = Client().get("/portal/signed-out")
+    assert b'href="/"' in signed_out.content and b"Sign in" in signed_out.content
+
+
+def test_the_new_device_mail_links_to_the_tenants_sign_in(acme_committed, alice):
+    acme_committed.bound_device("alice")
+    message = last_mail_to(alice.email)
+    link = re.search(r"http\S+", message.body).group(0)
+    path = link[link.index("/portal/") :]
+    assert path == f"/portal/t/{acme_committed.tenant.pk}/"
+    assert Client().get(path).status_code == 200
