@@ -8,6 +8,7 @@ from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
 from accounts.phones import phone_number_normalize
 from events.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
 from recognize_project.errors import ApplicationError
+from recognize_project.fields import user_id_problem
 
 
 class TenantForm(forms.ModelForm):
@@ -96,6 +97,16 @@ class SecretKeyAdmin(AuditedModelAdmin):
 
 class EndUserForm(forms.ModelForm):
     """A user's profile; a phone number is checked and kept in E.164 beside the typed form."""
+
+    external_id = forms.CharField(label="User id", max_length=255, strip=False)
+
+    def clean_external_id(self) -> str:
+        """Checked like a userId sent to the API: as typed, no invisible characters."""
+        value = self.cleaned_data["external_id"]
+        problem = user_id_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
 
     class Meta:
         model = EndUser

@@ -18,6 +18,7 @@ from devices.models import (
 from devices.proofs import removal_verify
 from devices.tasks import device_bound_notify
 from recognize_project.errors import ApplicationError
+from recognize_project.fields import DEVICE_NAME_MAX, DEVICE_PLATFORM_MAX, display_text_clean
 from recognize_project.notifications import notify_after_commit
 
 BACKEND_ENROLLABLE = {
@@ -83,8 +84,8 @@ def _sdk_device_create(
                 tenant=user.tenant,
                 user=user,
                 type=DeviceType.SDK,
-                name=device_name[:200],
-                platform=device_platform[:32],
+                name=display_text_clean(device_name, DEVICE_NAME_MAX),
+                platform=display_text_clean(device_platform, DEVICE_PLATFORM_MAX),
                 public_key=public_key.spki_b64,
                 public_key_fingerprint=public_key.fingerprint,
                 user_authentication_required=user_authentication_required,

@@ -11,7 +11,6 @@ has an account here.
 """
 
 import secrets
-from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -296,10 +295,14 @@ def second_factor_page(request):
 
 
 @require_http_methods(["GET", "POST"])
-def magic_link_page(request, token: str):
-    """A magic link: GET shows a button (mail scanners that fetch links spend nothing);
-    POST spends the link and signs this browser in."""
-    row = magic_link_get(token=token)
+def magic_link_page(request):
+    """A magic link, ``/portal/link#token=...``: GET shows a button (mail scanners that fetch
+    links spend nothing) and the page's script moves the token from the URL fragment, which no
+    server logs, into the form; POST spends the link and signs this browser in."""
+    if request.method == "GET":
+        return render(request, "portal/magic_link.html", {})
+    token = request.POST.get("token", "")[:128]
+    row = magic_link_get(token=token) if token else None
     if row is None or FirstFactor.EMAIL_MAGIC_LINK not in row.tenant.first_factors:
         return render(
             request,
@@ -312,19 +315,13 @@ def magic_link_page(request, token: str):
             },
             status=400,
         )
-    context = {"tenant": row.tenant, "token": token}
     try:
-        if request.method == "POST":
-            row = magic_link_use(token=token)
-            return _first_factor_passed(request, row.user, FirstFactor.EMAIL_MAGIC_LINK)
-        if row.used_at is not None:
-            raise ApplicationError("link_used", "This sign-in link was already used or replaced.")
-        if row.expires_at <= datetime.now(tz=UTC):
-            raise ApplicationError("link_expired", "This sign-in link has expired.")
+        row = magic_link_use(token=token)
     except ApplicationError as error:
-        context.update(error=error.message, sign_in_url=_sign_in_url(row.tenant))
+        context = {"tenant": row.tenant, "error": error.message}
+        context["sign_in_url"] = _sign_in_url(row.tenant)
         return render(request, "portal/magic_link.html", context, status=400)
-    return render(request, "portal/magic_link.html", context)
+    return _first_factor_passed(request, row.user, FirstFactor.EMAIL_MAGIC_LINK)
 
 
 def _sign_in_url(tenant: Tenant) -> str:

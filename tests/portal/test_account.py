@@ -164,7 +164,7 @@ def test_starting_a_recovery_shows_a_qr_code_for_the_new_phone(signed_in, alice)
     page = signed_in.client.post("/portal/recover")
     assert page.status_code == 200 and b'data-test="recovery-qr"' in page.content
     link = re.search(rb'data-test="recovery-link">([^<]+)<', page.content).group(1).decode()
-    token = parse_qs(urlparse(link.replace("&amp;", "&")).query)["token"][0]
+    token = parse_qs(urlparse(link.replace("&amp;", "&")).fragment)["token"][0]
     claims = token_decode(token)
     assert claims.user_id == "alice" and {"add:authenticators", "recovery"} <= set(claims.scopes)
     assert AuditEvent.objects.filter(user=alice, event_type="recovery.started").exists()

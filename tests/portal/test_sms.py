@@ -1,5 +1,5 @@
 """SMS codes through the provider interface: the Twilio backend against a local stand-in
-speaking Twilio's Messages API, and the console backend."""
+speaking Twilio's Messages API (the console backend: tests/security/test_dev_backends.py)."""
 
 import re
 
@@ -7,7 +7,7 @@ import pytest
 from authsignal.client import ApiException
 
 from accounts.models import EndUser
-from devices.factors.sms import ConsoleSmsBackend, SmsError, TwilioSmsBackend
+from devices.factors.sms import SmsError, TwilioSmsBackend
 from devices.models import Authenticator
 from tests.portal.support import PortalUser
 from tests.sms_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
@@ -65,11 +65,6 @@ def test_a_provider_outage_does_not_break_the_sign_in_page(acme_committed, alice
     twilio.fail_with = None
     user.client.post("/portal/code", {"step": "resend"})
     assert len(twilio.messages) == 1
-
-
-def test_the_console_backend_prints_the_message(capsys):
-    ConsoleSmsBackend().send(to="+15551230001", body="123456 is your code")
-    assert "SMS to +15551230001: 123456 is your code" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("typed", ["+1 555 123 0001", "15551230001", "(555) 123-0001"])
