@@ -105,9 +105,16 @@ class EndUser(models.Model):
     )
     external_id = models.CharField(max_length=255, verbose_name="user id")
     email = models.EmailField(blank=True)
+    email_verified = models.BooleanField(
+        default=False, help_text="The tenant says it verified the e-mail address."
+    )
     phone_number = models.CharField(max_length=32, blank=True)
+    phone_number_verified = models.BooleanField(
+        default=False, help_text="The tenant says it verified the phone number."
+    )
     username = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
+    locale = models.CharField(max_length=35, blank=True, help_text="BCP 47, e.g. en-NZ.")
     custom = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,7 +11,18 @@ from accounts.models import EndUser, SecretKey, Tenant
 from accounts.signals import account_changed
 
 SECRET_KEY_PREFIX = "rk_"
-USER_FIELDS = ("email", "phone_number", "username", "display_name", "custom")
+USER_FIELDS = (
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "username",
+    "display_name",
+    "locale",
+    "custom",
+)
+#: What a field is set to when the caller sends null for it.
+_CLEARED = {"custom": dict, "email_verified": bool, "phone_number_verified": bool}
 
 
 def secret_key_hash(secret: str) -> str:
@@ -81,7 +92,7 @@ def user_update(*, tenant: Tenant, external_id: str, data: dict[str, Any]) -> En
     changed = [field for field in USER_FIELDS if field in data]
     for field in changed:
         value = data[field]
-        setattr(user, field, value if value is not None else ({} if field == "custom" else ""))
+        setattr(user, field, value if value is not None else _CLEARED.get(field, str)())
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
     return user

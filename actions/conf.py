@@ -11,7 +11,12 @@ ACTIONS_ALLOWED_SCOPES = frozenset(
     getattr(
         settings,
         "ACTIONS_ALLOWED_SCOPES",
-        {"add:authenticators", "read:authenticators", "update:authenticators"},
+        {
+            "add:authenticators",
+            "read:authenticators",
+            "remove:authenticators",
+            "update:authenticators",
+        },
     )
 )
 #: Seconds a process may decide from the rules it loaded for an action code before reloading

@@ -74,6 +74,11 @@ class Action(models.Model):
     client_device_id = models.CharField(max_length=255, blank=True)
     redirect_url = models.URLField(max_length=2000, blank=True)
     custom = models.JSONField(default=dict, blank=True)
+    locale = models.CharField(max_length=35, blank=True)
+    custom_domain = models.CharField(max_length=255, blank=True)
+    challenge_id = models.CharField(
+        max_length=64, blank=True, help_text="A server-initiated challenge the tracker named."
+    )
     verification_method = models.CharField(
         max_length=32, choices=VerificationMethod.choices, blank=True
     )

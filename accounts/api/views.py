@@ -11,9 +11,12 @@ from recognize_project.errors import ApplicationError
 
 PROFILE_FIELDS = {
     "email": "email",
+    "emailVerified": "email_verified",
     "phoneNumber": "phone_number",
+    "phoneNumberVerified": "phone_number_verified",
     "username": "username",
     "displayName": "display_name",
+    "locale": "locale",
     "custom": "custom",
 }
 
@@ -37,6 +40,12 @@ class UserDetailView(ServerAPIView):
         changes = {PROFILE_FIELDS[key]: value for key, value in data.items()}
         user = services.user_update(tenant=self.tenant, external_id=user_id, data=changes)
         return _user_response(user_id, user)
+
+    @extend_schema(request=UserUpdateInput, responses=UserOutput, operation_id="user_update_post")
+    def post(self, request, user_id: str):
+        """The same update by POST, as authsignal-ruby (lib/authsignal/client.rb
+        ``update_user``) and authsignal-java (AuthsignalClient.java ``updateUser``) send it."""
+        return self.patch(request, user_id)
 
     @extend_schema(responses={200: None}, operation_id="user_delete")
     def delete(self, request, user_id: str):

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from actions.models import ActionState
+from devices.methods import method_to_wire
 from recognize_project.api import InputSerializer
 from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX, PhoneNumberField
 
@@ -32,6 +33,7 @@ class AsciiField(serializers.CharField):
 
 
 class TrackInput(InputSerializer):
+    idempotencyKey = serializers.UUIDField(required=False)
     redirectUrl = serializers.URLField(required=False, allow_blank=True, max_length=2000)
     redirectToSettings = serializers.BooleanField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
@@ -44,6 +46,8 @@ class TrackInput(InputSerializer):
     custom = serializers.DictField(required=False)
     scope = serializers.CharField(required=False, allow_blank=True, max_length=200)
     locale = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    customDomain = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    challengeId = AsciiField(required=False, allow_blank=True, max_length=64)
 
 
 class TrackOutput(serializers.Serializer):
@@ -75,10 +79,12 @@ class ActionOutput(serializers.Serializer):
     userAgent = serializers.CharField(source="user_agent")
     deviceId = serializers.CharField(source="client_device_id")
     custom = serializers.DictField()
+    locale = serializers.CharField(allow_blank=True)
+    customDomain = serializers.CharField(source="custom_domain", allow_blank=True)
 
     def to_representation(self, instance) -> dict:
         data = super().to_representation(instance)
-        data["verificationMethod"] = data["verificationMethod"] or None
+        data["verificationMethod"] = method_to_wire(data["verificationMethod"])
         return data
 
 
@@ -98,6 +104,7 @@ class ValidateOutput(serializers.Serializer):
     stateUpdatedAt = serializers.DateTimeField()
     userId = serializers.CharField()
     action = serializers.CharField()
+    actionCode = serializers.CharField()
     idempotencyKey = serializers.UUIDField()
     verificationMethod = serializers.CharField(allow_null=True)
 

@@ -25,6 +25,7 @@ from devices.api.serializers import (
     InAppRemoveInput,
     InAppRemoveOutput,
 )
+from devices.methods import method_from_wire
 from devices.models import Authenticator
 from recognize_project.api import ClientAPIView, IsAuthenticated, ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
@@ -57,7 +58,7 @@ class AuthenticatorListView(ServerAPIView):
         user = user_get_or_create(tenant=self.tenant, external_id=path_user_id(user_id))
         authenticator = services.authenticator_enroll_verified(
             user=user,
-            verification_method=data["verificationMethod"],
+            verification_method=method_from_wire(data["verificationMethod"]),
             email=data.get("email", ""),
             phone_number=data.get("phoneNumber", ""),
         )
