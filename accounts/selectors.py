@@ -96,3 +96,38 @@ def user_by_address(*, tenant: Tenant, email: str = "", phone_number: str = "") 
         return None
     found = list(users[:2])
     return found[0] if len(found) == 1 else None
+
+
+#: Users ``user_query`` returns when the caller names no limit, and the most it returns at once.
+USER_QUERY_DEFAULT_LIMIT = 100
+USER_QUERY_MAX_LIMIT = 1000
+
+
+def user_query(
+    *,
+    tenant: Tenant,
+    username: str = "",
+    email: str = "",
+    phone_number: str = "",
+    external_id: str | None = None,
+    limit: int = USER_QUERY_DEFAULT_LIMIT,
+    after: str = "",
+) -> tuple[list[EndUser], str | None]:
+    """Users of ``tenant`` matching every filter given (e-mail in any case), in ``userId``
+    order, at most ``limit`` of them after the ``userId`` ``after``; and the last ``userId``
+    returned when more follow (the cursor for the next page), else None."""
+    users = EndUser.objects.filter(tenant=tenant)
+    if username:
+        users = users.filter(username=username)
+    if email:
+        users = users.filter(email__iexact=email.strip())
+    if phone_number:
+        users = users.filter(phone_number=phone_number.strip())
+    if external_id is not None:
+        users = users.filter(external_id=external_id)
+    if after:
+        users = users.filter(external_id__gt=after)
+    page = list(users.order_by("external_id")[: limit + 1])
+    if len(page) > limit:
+        return page[:limit], page[limit - 1].external_id
+    return page, None

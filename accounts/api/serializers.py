@@ -3,8 +3,9 @@
 from rest_framework import serializers
 
 from devices.methods import methods_to_wire
+from accounts.selectors import USER_QUERY_MAX_LIMIT
 from recognize_project.api import InputSerializer
-from recognize_project.fields import PhoneNumberField
+from recognize_project.fields import USER_ID_MAX, PhoneNumberField
 
 
 class UserUpdateInput(InputSerializer):
@@ -58,3 +59,38 @@ def user_output(user_id: str, user, enrolled: list[str], allowed: list[str]) -> 
         "allowedVerificationMethods": allowed,
         "defaultVerificationMethod": enrolled[0] if enrolled else None,
     }
+
+
+class UserQueryInput(InputSerializer):
+    """The query string of ``GET /v1/users`` (authsignal-node src/authsignal.ts ``queryUsers``)."""
+
+    username = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    phoneNumber = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    token = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=USER_QUERY_MAX_LIMIT)
+    lastEvaluatedUserId = serializers.CharField(
+        required=False, allow_blank=True, max_length=USER_ID_MAX
+    )
+
+
+class QueriedUserOutput(serializers.Serializer):
+    userId = serializers.CharField(source="external_id")
+    email = serializers.CharField(allow_null=True)
+    emailVerified = serializers.BooleanField(source="email_verified")
+    phoneNumber = serializers.CharField(source="phone_number", allow_null=True)
+    phoneNumberVerified = serializers.BooleanField(source="phone_number_verified")
+    username = serializers.CharField(allow_null=True)
+    displayName = serializers.CharField(source="display_name", allow_null=True)
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        for key in ("email", "phoneNumber", "username", "displayName"):
+            data[key] = data[key] or None
+        return data
+
+
+class UserQueryOutput(serializers.Serializer):
+    users = QueriedUserOutput(many=True)
+    lastEvaluatedUserId = serializers.CharField(required=False)
+    tokenPayload = serializers.DictField(required=False)

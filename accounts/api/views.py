@@ -1,10 +1,19 @@
-"""Server API for users: ``GET | PATCH | DELETE /v1/users/{userId}``."""
+"""Server API for users: ``GET /v1/users`` (query) and ``GET | PATCH | POST | DELETE
+/v1/users/{userId}``."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import selectors, services
-from accounts.api.serializers import UserOutput, UserUpdateInput, user_output
+from accounts.api.serializers import (
+    QueriedUserOutput,
+    UserOutput,
+    UserQueryInput,
+    UserQueryOutput,
+    UserUpdateInput,
+    user_output,
+)
+from actions.tokens import ActionToken, token_decode
 from devices import selectors as device_selectors
 from recognize_project.api import ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
@@ -53,3 +62,47 @@ class UserDetailView(ServerAPIView):
         if not services.user_delete(tenant=self.tenant, external_id=user_id):
             raise ApplicationError("user_not_found", "No such user.", status=404)
         return Response({"success": True})
+
+
+def _token_payload(token: ActionToken) -> dict:
+    """The claims of an action token as ``tokenPayload`` shows them."""
+    return {
+        "sub": token.user_id,
+        "userId": token.user_id,
+        "tenantId": token.tenant_id,
+        "actionCode": token.action_code,
+        "idempotencyKey": token.idempotency_key,
+        "scope": " ".join(sorted(token.scopes)),
+        "exp": int(token.expires_at.timestamp()),
+    }
+
+
+class UserQueryView(ServerAPIView):
+    """Users by username, e-mail, phone number or an action token, a page at a time."""
+
+    @extend_schema(
+        parameters=[UserQueryInput], responses=UserQueryOutput, operation_id="users_query"
+    )
+    def get(self, request):
+        data = parse(UserQueryInput, request.query_params.dict())
+        payload, external_id = None, None
+        if data.get("token"):
+            claims = token_decode(data["token"], status=400)
+            if claims.tenant_id != str(self.tenant.pk):
+                raise ApplicationError("invalid_token", "The token is not valid.")
+            payload, external_id = _token_payload(claims), claims.user_id
+        users, last = selectors.user_query(
+            tenant=self.tenant,
+            username=data.get("username", ""),
+            email=data.get("email", ""),
+            phone_number=data.get("phoneNumber", ""),
+            external_id=external_id,
+            limit=data.get("limit", selectors.USER_QUERY_DEFAULT_LIMIT),
+            after=data.get("lastEvaluatedUserId", ""),
+        )
+        body: dict = {"users": QueriedUserOutput(users, many=True).data}
+        if last is not None:
+            body["lastEvaluatedUserId"] = last
+        if payload is not None:
+            body["tokenPayload"] = payload
+        return Response(body)

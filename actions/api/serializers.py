@@ -1,5 +1,7 @@
 """Input and output shapes of the actions, validate and challenge APIs."""
 
+import re
+
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
@@ -131,3 +133,36 @@ class InAppVerifyOutput(serializers.Serializer):
     username = serializers.CharField(allow_null=True)
     state = serializers.CharField()
     idempotencyKey = serializers.UUIDField()
+
+
+class ActionQueryInput(InputSerializer):
+    """The query string of ``GET /v1/users/{userId}/actions`` (authsignal-node
+    src/authsignal.ts ``queryUserActions``: ``codes`` comma-separated)."""
+
+    fromDate = serializers.DateTimeField(required=False)
+    codes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    state = serializers.ChoiceField(choices=ActionState.choices, required=False)
+
+    def validate_codes(self, value: str) -> list[str]:
+        codes = [code for code in value.split(",") if code]
+        if not all(re.match(ACTION_CODE_PATTERN, code) for code in codes):
+            raise serializers.ValidationError("Each action code must match " + ACTION_CODE_PATTERN)
+        return codes
+
+
+class ActionListItemOutput(serializers.Serializer):
+    """One action as queryUserActions reads it (authsignal-node src/types.ts
+    ``QueryUserActionsResponse``)."""
+
+    actionCode = serializers.CharField(source="action_code")
+    idempotencyKey = serializers.UUIDField(source="idempotency_key")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="state_updated_at")
+    state = serializers.CharField()
+    stateUpdatedAt = serializers.DateTimeField(source="state_updated_at")
+    verificationMethod = serializers.CharField(source="verification_method", allow_null=True)
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        data["verificationMethod"] = method_to_wire(data["verificationMethod"])
+        return data

@@ -7,7 +7,9 @@ from rest_framework.views import APIView
 
 from actions import challenges, conf, outcomes, selectors, services
 from actions.api.serializers import (
+    ActionListItemOutput,
     ActionOutput,
+    ActionQueryInput,
     ActionUpdateInput,
     ChallengeInput,
     ChallengeOutput,
@@ -85,6 +87,26 @@ class TrackView(ServerAPIView):
         if result.push_verification_code:
             body["pushVerificationCode"] = result.push_verification_code
         return Response(body)
+
+
+class ActionQueryView(ServerAPIView):
+    """A user's actions, newest first, by action codes, state and creation date."""
+
+    @extend_schema(
+        parameters=[ActionQueryInput],
+        responses=ActionListItemOutput(many=True),
+        operation_id="actions_query",
+    )
+    def get(self, request, user_id: str):
+        data = parse(ActionQueryInput, request.query_params.dict())
+        actions = selectors.action_list(
+            tenant=self.tenant,
+            user_id=path_user_id(user_id),
+            action_codes=data.get("codes", ()),
+            state=data.get("state", ""),
+            from_date=data.get("fromDate"),
+        )
+        return Response(ActionListItemOutput(actions, many=True).data)
 
 
 class ActionDetailView(ServerAPIView):
