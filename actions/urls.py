@@ -19,9 +19,7 @@ urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path("v1/validate", views.ValidateView.as_view(), name="validate"),
     path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
     path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
-    path(
-        "v1/users/<str:user_id>/actions", views.ActionQueryView.as_view(), name="action-query"
-    ),
+    path("v1/users/<str:user_id>/actions", views.ActionQueryView.as_view(), name="action-query"),
     path("v1/actions/<str:action_code>/rules", rules.RuleListView.as_view(), name="rule-list"),
     path(
         "v1/actions/<str:action_code>/rules/<str:rule_id>",

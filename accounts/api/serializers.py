@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from devices.methods import methods_to_wire
 from accounts.selectors import USER_QUERY_MAX_LIMIT
+from devices.methods import methods_to_wire
 from recognize_project.api import InputSerializer
 from recognize_project.fields import USER_ID_MAX, PhoneNumberField
 
