@@ -4,6 +4,9 @@
 server's standard output, for a laptop) or ``twilio`` (Twilio's Messages API, or anything that
 speaks it, at ``RECOGNIZE_SMS_API_URL`` with ``RECOGNIZE_SMS_ACCOUNT_SID``,
 ``RECOGNIZE_SMS_AUTH_TOKEN`` and ``RECOGNIZE_SMS_FROM``).
+
+WhatsApp messages go through the same interface (``channel="whatsapp"``): Twilio's API takes
+them at the same endpoint with both numbers prefixed ``whatsapp:``.
 """
 
 import sys
@@ -17,16 +20,21 @@ class SmsError(Exception):
     """The provider did not take the message; worth retrying."""
 
 
+SMS = "sms"
+WHATSAPP = "whatsapp"
+
+
 class SmsBackend(Protocol):
-    def send(self, *, to: str, body: str) -> None:
-        """Hand ``body`` to the provider for delivery to ``to`` (E.164), or raise SmsError."""
+    def send(self, *, to: str, body: str, channel: str = SMS) -> None:
+        """Hand ``body`` to the provider for delivery to ``to`` (E.164) by ``channel`` (``sms``
+        or ``whatsapp``), or raise SmsError."""
 
 
 class ConsoleSmsBackend:
     """Prints each message; for development only (it shows codes on the console)."""
 
-    def send(self, *, to: str, body: str) -> None:
-        sys.stdout.write(f"SMS to {to}: {body}\n")
+    def send(self, *, to: str, body: str, channel: str = SMS) -> None:
+        sys.stdout.write(f"{'WhatsApp' if channel == WHATSAPP else 'SMS'} to {to}: {body}\n")
         sys.stdout.flush()
 
 
@@ -38,11 +46,12 @@ class TwilioSmsBackend:
         self.auth = (account_sid, auth_token)
         self.sender = sender
 
-    def send(self, *, to: str, body: str) -> None:
+    def send(self, *, to: str, body: str, channel: str = SMS) -> None:
+        prefix = "whatsapp:" if channel == WHATSAPP else ""
         try:
             response = requests.post(
                 self.url,
-                data={"To": to, "From": self.sender, "Body": body},
+                data={"To": prefix + to, "From": prefix + self.sender, "Body": body},
                 auth=self.auth,
                 timeout=10,
             )
