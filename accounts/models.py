@@ -79,11 +79,16 @@ class Tenant(models.Model):
 
 
 class SecretKey(models.Model):
-    """A tenant's server API key. Only its SHA-256 is stored; the key is shown once."""
+    """A tenant's server API key, shown once. Requests are authenticated by its SHA-256
+    (``key_hash``); the key itself is kept only sealed (AES-GCM under the tenant's data key,
+    ``accounts.encryption``), to sign webhooks as Authsignal's SDKs verify them. Keys created
+    before sealing existed have no ``sealed_secret`` (the hash cannot give the key back):
+    rotate them to sign webhooks with the API key."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="secret_keys")
     prefix = models.CharField(max_length=16, help_text="The first characters, to tell keys apart.")
     key_hash = models.CharField(max_length=64, unique=True)
+    sealed_secret = models.BinaryField(blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

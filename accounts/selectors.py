@@ -5,8 +5,9 @@ import uuid
 
 from django.db import DEFAULT_DB_ALIAS
 
-from accounts.models import EndUser, Tenant
-from accounts.services import SECRET_KEY_PREFIX, secret_key_hash
+from accounts.encryption import unseal
+from accounts.models import EndUser, SecretKey, Tenant
+from accounts.services import SECRET_KEY_PREFIX, SECRET_KEY_SEAL_PURPOSE, secret_key_hash
 from recognize_project import sql
 from recognize_project.notified_cache import NotifiedCache
 
@@ -131,3 +132,20 @@ def user_query(
     if len(page) > limit:
         return page[:limit], page[limit - 1].external_id
     return page, None
+
+
+def secret_keys_for_signing(*, tenant: Tenant) -> list[str]:
+    """The tenant's active secret keys that are kept sealed, newest first, in the clear: what
+    webhooks are signed with. Empty when every active key predates sealing."""
+    rows = SecretKey.objects.filter(tenant=tenant, revoked_at__isnull=True).exclude(
+        sealed_secret=b""
+    )
+    return [
+        unseal(
+            tenant=tenant,
+            blob=bytes(row.sealed_secret),
+            purpose=SECRET_KEY_SEAL_PURPOSE,
+            context=row.key_hash.encode(),
+        ).decode()
+        for row in rows.order_by("-created_at")
+    ]

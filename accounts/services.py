@@ -7,10 +7,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.encryption import seal
 from accounts.models import EndUser, SecretKey, Tenant
 from accounts.signals import account_changed
 
 SECRET_KEY_PREFIX = "rk_"
+#: ``seal`` purpose of a secret key kept to sign webhooks (context: the key's hash).
+SECRET_KEY_SEAL_PURPOSE = "api-secret-key"
 USER_FIELDS = (
     "email",
     "email_verified",
@@ -31,11 +34,19 @@ def secret_key_hash(secret: str) -> str:
 
 
 def secret_key_create(*, tenant: Tenant) -> tuple[SecretKey, str]:
-    """Create a key for ``tenant``; returns the row and the key, which is never stored."""
+    """Create a key for ``tenant``; returns the row and the key, which is stored only hashed
+    (to authenticate) and sealed (to sign webhooks)."""
     secret = SECRET_KEY_PREFIX + secrets.token_urlsafe(32)
+    key_hash = secret_key_hash(secret)
     with transaction.atomic():
+        sealed = seal(
+            tenant=tenant,
+            plaintext=secret.encode(),
+            purpose=SECRET_KEY_SEAL_PURPOSE,
+            context=key_hash.encode(),
+        )
         key = SecretKey.objects.create(
-            tenant=tenant, prefix=secret[:10], key_hash=secret_key_hash(secret)
+            tenant=tenant, prefix=secret[:10], key_hash=key_hash, sealed_secret=sealed
         )
         _key_event(tenant, "secret_key.created", key)
     return key, secret
