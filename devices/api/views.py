@@ -83,6 +83,21 @@ class DeviceListView(ServerAPIView):
         return Response(DeviceOutput(selectors.device_list(user=user), many=True).data)
 
 
+class DeviceInvalidateView(ServerAPIView):
+    """authsignal-php lib/Authsignal/Authsignal.php ``invalidateDevice``: the device is revoked
+    (deleted, as ``DELETE`` does) and returned as it was."""
+
+    @extend_schema(request=None, responses=DeviceOutput, operation_id="devices_invalidate")
+    def post(self, request, user_id: str, device_id: str):
+        user = _known_user(self.tenant, user_id)
+        device = selectors.device_list(user=user).filter(pk=device_id).first()
+        if device is None:
+            raise ApplicationError("device_not_found", "No such device.", status=404)
+        shown = DeviceOutput(device).data
+        services.device_delete(user=user, device_id=device_id)
+        return Response(shown)
+
+
 class DeviceDetailView(ServerAPIView):
     @extend_schema(responses={200: None}, operation_id="devices_delete")
     def delete(self, request, user_id: str, device_id: str):

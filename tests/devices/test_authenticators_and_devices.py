@@ -109,3 +109,21 @@ def test_delete_device(acme):
     with pytest.raises(ApiException) as error:
         acme.delete_device("alice", device_id)
     assert (error.value.status_code, error.value.error_code) == (404, "device_not_found")
+
+
+def test_invalidate_device_as_php_sends_it(acme):
+    """authsignal-php lib/Authsignal/Authsignal.php ``invalidateDevice``:
+    ``POST /users/{userId}/devices/{deviceId}/invalidate``."""
+    device = acme.bound_device("alice")
+    device_id = device.key().binding["deviceId"]
+    url = f"{acme.server.api_url}/users/alice/devices/{device_id}/invalidate"
+    invalidated = acme.server.session.post(url).json()
+    assert invalidated["deviceId"] == device_id
+    assert acme.list_devices("alice") == []
+    assert not Device.objects.exists()
+    with pytest.raises(ApiException) as error:
+        acme.server.session.post(url)
+    assert (error.value.status_code, error.value.error_code) == (404, "device_not_found")
+    with pytest.raises(ApiException) as error:
+        acme.server.session.post(url.replace("/alice/", "/bob/"))
+    assert error.value.status_code == 404
