@@ -27,7 +27,7 @@ from accounts.encryption import seal, unseal
 from accounts.models import Tenant
 from accounts.selectors import secret_keys_for_signing
 from events import conf
-from events.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from events.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, webhook_type
 from events.tasks import webhook_deliver
 from recognize_project.notifications import notify_after_commit
 from recognize_sdk.webhooks import (
@@ -113,7 +113,7 @@ def webhook_emit(*, tenant: Tenant, event_type: str, data: dict) -> list[Webhook
     payload = {  # Authsignal's envelope (authsignalgo client/types.go WebhookEvent)
         "version": ENVELOPE_VERSION,
         "id": str(event_id),
-        "type": event_type,
+        "type": webhook_type(event_type),
         "source": settings.RECOGNIZE_PUBLIC_URL,
         "time": now.isoformat(),
         "tenantId": str(tenant.pk),
@@ -125,7 +125,7 @@ def webhook_emit(*, tenant: Tenant, event_type: str, data: dict) -> list[Webhook
             tenant=tenant,
             endpoint=endpoint,
             event_id=event_id,
-            event_type=event_type,
+            event_type=webhook_type(event_type),
             payload=payload,
             next_attempt_at=now,
         )

@@ -55,7 +55,7 @@ def test_a_delivery_is_signed_with_the_api_secret_key_in_authsignal_s_format(
     assert signature == base64.b64encode(expected).decode().rstrip("=")
     event = json.loads(body)
     assert event["version"] == 1
-    assert event["type"] == "action.created"
+    assert event["type"] == "recognize.action.created"
     assert event["tenantId"] == acme_committed.tenant_id
     assert event["source"] and event["time"] and event["id"] and event["data"]["userId"] == "alice"
     assert acme_committed.secret not in body.decode()
