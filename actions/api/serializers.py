@@ -5,7 +5,7 @@ import re
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from actions.models import ActionState
+from actions.models import ActionState, Rule
 from devices.methods import method_to_wire
 from recognize_project.api import InputSerializer
 from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX, PhoneNumberField
@@ -83,6 +83,19 @@ class ActionOutput(serializers.Serializer):
     custom = serializers.DictField()
     locale = serializers.CharField(allow_blank=True)
     customDomain = serializers.CharField(source="custom_domain", allow_blank=True)
+    rules = serializers.SerializerMethodField(
+        help_text="The rules that decided the action (authsignal-node src/types.ts Rule)."
+    )
+
+    def get_rules(self, action) -> list[dict]:
+        ids = [rule_id for rule_id in action.output.get("ruleIds") or [] if rule_id]
+        if not ids:
+            return []
+        found = Rule.objects.filter(tenant_id=action.tenant_id, pk__in=ids)
+        return [
+            {"ruleId": str(rule.pk), "name": rule.name, "description": rule.description}
+            for rule in found
+        ]
 
     def to_representation(self, instance) -> dict:
         data = super().to_representation(instance)
