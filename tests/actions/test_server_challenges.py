@@ -247,3 +247,14 @@ def test_ten_concurrent_right_codes_verify_once(acme_committed):
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 9 + [True]
+
+
+def test_the_embedded_default_prints_sms_and_whatsapp_codes_to_the_console(acme_committed, capsys):
+    """RECOGNIZE_SMS_BACKEND unset: the console provider (devices/factors/sms.py)."""
+    acme = acme_committed
+    body = {"userId": "alice", "phoneNumber": "+64270000001"}
+    _post(acme, "/challenge", {**body, "verificationMethod": "SMS"})
+    _post(acme, "/challenge", {**body, "verificationMethod": "WHATSAPP"})
+    printed = capsys.readouterr().out
+    assert re.search(r"^SMS to \+64270000001: \d{6} is your acme code", printed, re.M)
+    assert re.search(r"^WhatsApp to \+64270000001: \d{6} is your acme code", printed, re.M)
