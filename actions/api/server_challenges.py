@@ -11,7 +11,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts.services import user_get_or_create
 from actions import conf
 from actions.api.serializers import AsciiField
 from actions.server_challenges import challenge_claim, claimed_action_complete
@@ -133,14 +132,14 @@ class ChallengeStartView(ServerAPIView):
     def post(self, request):
         data = parse(ChallengeStartInput, request.data)
         channel = _channel(data["verificationMethod"], data.get("smsChannel", ""))
-        user = user_get_or_create(tenant=self.tenant, external_id=data["userId"])
         context = {
             key: data[key]
             for key in ("locale", "deviceId", "ipAddress", "userAgent", "custom", "scope")
             if data.get(key)
         }
         challenge = code_challenges.code_challenge_start(
-            user=user,
+            tenant=self.tenant,
+            user_id=data["userId"],
             channel=channel,
             address=data.get("email" if channel == CodeChannel.EMAIL else "phoneNumber", ""),
             action_code=data.get("action", ""),

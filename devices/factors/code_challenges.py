@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
+from accounts.selectors import user_get
+from accounts.services import user_get_or_create
 from devices.attempts import authenticator_attempt
 from devices.events import authenticator_event
 from devices.factors.one_time_codes import code_send
@@ -56,25 +58,33 @@ def _challenge_authenticator(*, user: EndUser, channel: str, address: str) -> Au
 
 def code_challenge_start(
     *,
-    user: EndUser,
+    tenant: Tenant,
+    user_id: str,
     channel: str,
     address: str = "",
     action_code: str = "",
     idempotency_key: uuid.UUID | None = None,
     context: dict[str, Any] | None = None,
 ) -> CodeChallenge:
-    """Send ``user`` a code by ``channel`` to ``address`` (default: the one on record).
+    """Send the user ``user_id`` of ``tenant`` (created on first sight) a code by ``channel`` to
+    ``address`` (default: the one on record).
 
     Raises ``no_address`` (400) without an address, ``authenticator_locked`` (429) while the
-    authenticator is locked and ``too_many_codes`` (429) after too many sends.
+    authenticator is locked and ``too_many_codes`` (429) after too many sends; nothing is
+    written then.
     """
     if channel not in CHANNEL_METHOD:
         raise ApplicationError("invalid_verification_method", "Unknown challenge channel.")
-    on_record = user.email if channel == CodeChannel.EMAIL else user.phone_number
+    known = user_get(tenant=tenant, external_id=user_id)
+    if known is None:
+        on_record = ""
+    else:
+        on_record = known.email if channel == CodeChannel.EMAIL else known.phone_number
     address = (address or on_record or "").strip()
     if not address:
         raise ApplicationError("no_address", "The user has no address for that channel.")
     with transaction.atomic():
+        user = known or user_get_or_create(tenant=tenant, external_id=user_id)
         authenticator = _challenge_authenticator(user=user, channel=channel, address=address)
         code = code_send(
             user=user,

@@ -16,6 +16,7 @@ from authsignal.client import ApiException
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import EndUser
 from devices.factors.secrets import secret_hash
 from devices.models import Authenticator, CodeChallenge, OneTimeCode
 from tests.sms_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
@@ -209,6 +210,7 @@ def test_get_challenge_by_id_or_by_user_action_and_method(acme_committed, mailou
 def test_bad_input_changes_nothing(acme, path, body, expected):
     assert _refused(acme, path, body) == expected
     assert not CodeChallenge.objects.exists()
+    assert not EndUser.objects.exists()
 
 
 def test_claim_for_another_user_or_tenant_is_refused(acme_committed, mailoutbox, tmp_path):
