@@ -7,11 +7,13 @@ Request shapes copied from @authsignal/node src/authsignal.ts and src/types.ts
 """
 
 import threading
+from datetime import timedelta
 
 import jwt
 import pytest
 from authsignal.client import ApiException
 from django.db import connection
+from django.utils import timezone
 
 from actions import conf
 from actions.models import UserSession
@@ -150,6 +152,19 @@ def test_client_ids_expiry_and_tenants_are_checked(allowed, monkeypatch, tmp_pat
     assert _refused(allowed, "/sessions/validate", {"accessToken": expired["accessToken"]}) == (
         401,
         "expired_token",
+    )
+
+
+def test_a_session_past_its_lifetime_neither_validates_nor_refreshes(allowed):
+    created = _session(allowed)
+    UserSession.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert _refused(allowed, "/sessions/validate", {"accessToken": created["accessToken"]}) == (
+        401,
+        "session_revoked",
+    )
+    assert _refused(allowed, "/sessions/refresh", {"refreshToken": created["refreshToken"]}) == (
+        401,
+        "session_revoked",
     )
 
 
