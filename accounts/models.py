@@ -16,6 +16,20 @@ class FirstFactor(models.TextChoices):
     RECOVERY_CODE = "RECOVERY_CODE", "Recovery code"
 
 
+class PortalSignIn(models.TextChoices):
+    """What signs a user in to the portal."""
+
+    CODE_THEN_APP = (
+        "CODE_THEN_APP",
+        "A code or link sent to the user, then their authenticator app if they set one up"
+        " (a recovery code may stand in for the app)",
+    )
+    CODE_OR_APP = (
+        "CODE_OR_APP",
+        "As above, or the authenticator app or a recovery code alone: one factor, not recommended",
+    )
+
+
 def all_first_factors() -> list[str]:
     """Default of ``Tenant.first_factors``: every factor."""
     return list(FirstFactor.values)
@@ -72,6 +86,18 @@ class Tenant(models.Model):
         blank=True,
         help_text="First factors users may sign in to the portal and start a recovery with.",
     )
+    phone_region = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="Two-letter region (ISO 3166) of phone numbers typed without a country code;"
+        " empty means RECOGNIZE_DEFAULT_PHONE_REGION.",
+    )
+    portal_sign_in = models.CharField(
+        max_length=16,
+        choices=PortalSignIn.choices,
+        default=PortalSignIn.CODE_THEN_APP,
+        help_text="Whether the authenticator app (or a recovery code) may sign a user in alone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -113,7 +139,16 @@ class EndUser(models.Model):
     email_verified = models.BooleanField(
         default=False, help_text="The tenant says it verified the e-mail address."
     )
-    phone_number = models.CharField(max_length=32, blank=True)
+    phone_number = models.CharField(
+        max_length=32, blank=True, help_text="As the tenant gave it (returned as given)."
+    )
+    phone_number_e164 = models.CharField(
+        max_length=16,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The same number in E.164: what codes are sent to and numbers are matched by.",
+    )
     phone_number_verified = models.BooleanField(
         default=False, help_text="The tenant says it verified the phone number."
     )

@@ -7,6 +7,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from accounts.encryption import unseal
 from accounts.models import EndUser, SecretKey, Tenant
+from accounts.phones import phone_number_normalize
 from accounts.services import SECRET_KEY_PREFIX, SECRET_KEY_SEAL_PURPOSE, secret_key_hash
 from recognize_project import sql
 from recognize_project.notified_cache import NotifiedCache
@@ -85,14 +86,14 @@ def user_get(*, tenant: Tenant, external_id: str) -> EndUser | None:
 
 
 def user_by_address(*, tenant: Tenant, email: str = "", phone_number: str = "") -> EndUser | None:
-    """The one user of ``tenant`` with this e-mail (any case) or phone number, else None.
+    """The one user of ``tenant`` with this e-mail (any case) or phone number (E.164), else None.
 
     None too when several users share the address: a code must reach exactly one account.
     """
     if email:
         users = EndUser.objects.filter(tenant=tenant, email__iexact=email.strip())
     elif phone_number:
-        users = EndUser.objects.filter(tenant=tenant, phone_number=phone_number.strip())
+        users = EndUser.objects.filter(tenant=tenant, phone_number_e164=phone_number.strip())
     else:
         return None
     found = list(users[:2])
@@ -122,8 +123,8 @@ def user_query(
         users = users.filter(username=username)
     if email:
         users = users.filter(email__iexact=email.strip())
-    if phone_number:
-        users = users.filter(phone_number=phone_number.strip())
+    if phone_number:  # matched in E.164, as every lookup by number is (accounts.phones)
+        users = users.filter(phone_number_e164=phone_number_normalize(phone_number, tenant=tenant))
     if external_id is not None:
         users = users.filter(external_id=external_id)
     if after:
@@ -149,3 +150,8 @@ def secret_keys_for_signing(*, tenant: Tenant) -> list[str]:
         ).decode()
         for row in rows.order_by("-created_at")
     ]
+
+
+def tenant_list(*, limit: int) -> list[Tenant]:
+    """Tenants by name, for the portal's front door."""
+    return list(Tenant.objects.order_by("name", "created_at")[:limit])

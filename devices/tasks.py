@@ -23,7 +23,8 @@ def device_bound_notify(device_id: str) -> bool:
         "device": device,
         "user": device.user,
         "tenant": device.tenant,
-        "portal_url": settings.RECOGNIZE_PUBLIC_URL,
+        "portal_url": settings.RECOGNIZE_PUBLIC_URL
+        + reverse("portal:sign-in", args=[device.tenant_id]),
     }
     send_mail(
         subject=f"A new device was added to your {device.tenant.name} account",

@@ -7,6 +7,7 @@ from portal.views import account, recovery, security, sign_in
 app_name = "portal"
 
 urlpatterns = [
+    path("", sign_in.front_door_page, name="front-door"),
     path("portal/", account.home_page, name="home"),
     path("portal/t/<uuid:tenant_id>/", sign_in.sign_in_page, name="sign-in"),
     path("portal/code", sign_in.code_page, name="code"),

@@ -8,8 +8,9 @@ USER_ID_MAX = 255
 ACTION_CODE_PATTERN = r"^[A-Za-z0-9_.:\-]{1,100}$"
 
 
-class PhoneNumberField(serializers.RegexField):
-    """An E.164-style phone number."""
+class PhoneNumberField(serializers.CharField):
+    """A phone number as typed; the service normalises it to E.164 with the tenant's region and
+    refuses one that cannot be a number, saying what to type (``accounts.phones``)."""
 
     def __init__(self, **kwargs):
-        super().__init__(r"^\+?[0-9 ()\-]{6,32}$", max_length=32, **kwargs)
+        super().__init__(max_length=32, **kwargs)

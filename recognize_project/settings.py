@@ -44,11 +44,24 @@ else:
 RECOGNIZE_PREVIOUS_MASTER_KEYS = env_list("RECOGNIZE_PREVIOUS_MASTER_KEYS", "")
 
 DEBUG = env_bool("RECOGNIZE_DEBUG", False)
+# Staff sign in to the admin with a code from their authenticator app as well (django-otp
+# TOTP; `manage.py admin_totp_add USER`). On by default in production (secrets from the
+# environment), off in the embedded default.
+RECOGNIZE_ADMIN_2FA = env_bool("RECOGNIZE_ADMIN_2FA", env_bool("RECOGNIZE_REQUIRE_SECRETS", False))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 ALLOWED_HOSTS = env_list("RECOGNIZE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 RECOGNIZE_PUBLIC_URL = os.environ.get("RECOGNIZE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "recognize_project.apps.RecognizeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +70,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "events",
     "devices",
@@ -73,7 +88,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "events.audit.RequestContextMiddleware",
+    "recognize_project.notifications.AfterResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -180,6 +197,10 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
+
+# Region of phone numbers typed without a country code, unless the tenant sets its own
+# (accounts/phones.py).
+RECOGNIZE_DEFAULT_PHONE_REGION = os.environ.get("RECOGNIZE_DEFAULT_PHONE_REGION", "US")
 
 # --- SMS (devices/factors/sms.py) --------------------------------------------------------
 RECOGNIZE_SMS_BACKEND = os.environ.get("RECOGNIZE_SMS_BACKEND", "console")

@@ -37,6 +37,7 @@ _METHOD_SHOWN = {
 _FAILURE_REASONS = {
     "invalid_code": "CODE_INVALID_OR_EXPIRED",
     "authenticator_locked": "MAX_ATTEMPTS_EXCEEDED",
+    "challenge_attempts_exceeded": "MAX_ATTEMPTS_EXCEEDED",
 }
 
 

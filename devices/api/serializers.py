@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from devices.methods import WIRE_CHOICES, method_to_wire
-from devices.models import Authenticator, Device
+from devices.models import Authenticator, Device, DeviceRequestPurpose
 from recognize_project.api import InputSerializer
 from recognize_project.fields import PhoneNumberField
 
@@ -70,7 +70,26 @@ class InAppCredentialOutput(serializers.Serializer):
 
 class InAppRemoveInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    signature = serializers.CharField(max_length=256)
+    signature = serializers.CharField(
+        max_length=256,
+        help_text="Over device_request_message with challengeId (recognize_sdk/proof.py); "
+        "without challengeId, the official SDKs' signature of the current ten-minute window, "
+        "accepted once.",
+    )
+    challengeId = serializers.CharField(
+        required=False, max_length=64, help_text="A nonce from POST /v1/client/device-challenge."
+    )
+
+
+class DeviceChallengeInput(InputSerializer):
+    publicKey = serializers.CharField(max_length=1024)
+    purpose = serializers.ChoiceField(choices=DeviceRequestPurpose.values)
+
+
+class DeviceChallengeOutput(serializers.Serializer):
+    challengeId = serializers.CharField(source="id")
+    purpose = serializers.CharField()
+    expiresAt = serializers.DateTimeField(source="expires_at")
 
 
 class InAppRemoveOutput(serializers.Serializer):

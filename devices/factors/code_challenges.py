@@ -2,11 +2,15 @@
 server-side ``challenge`` / ``verify`` / ``getChallenge``).
 
 Built on ``devices.factors.one_time_codes``: a challenge is a code of purpose ``CHALLENGE``
-sent by ``code_send`` (six digits, HMAC stored, ten minutes, newest only, resend limits) to an
-e-mail or SMS authenticator of the user, plus the ``CodeChallenge`` row naming it. Checking a
-code goes through the one lockout protocol (``devices.attempts.authenticator_attempt``): wrong
-codes count on the authenticator, a locked one refuses, and the code is spent by one
-conditional UPDATE, so of two concurrent right answers one wins. Nothing here knows which API
+sent by ``code_send`` (six digits, HMAC stored, ten minutes, resend limits; each challenge its
+own attempt, so a new one never replaces another) to an e-mail or SMS authenticator of the
+user, plus the ``CodeChallenge`` row naming it. Checking a code goes through the one lockout
+protocol (``devices.attempts.authenticator_attempt``): wrong codes count on the
+authenticator, a locked one refuses, and the code is spent by one conditional UPDATE, so of
+two concurrent right answers one wins. As the portal's sign-in does, each challenge is an
+attempt source throttled first: after the tenant's ``lockout_threshold`` wrong answers its
+code dies (``challenge_attempts_exceeded``), well before the account-wide limit of a first
+factor locks the address itself. Nothing here knows which API
 asked, so the client API can expose the same challenges.
 """
 
@@ -14,9 +18,11 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
+from accounts.phones import phone_number_normalize
 from accounts.selectors import user_get
 from accounts.services import user_get_or_create
 from devices.attempts import authenticator_attempt
@@ -76,24 +82,28 @@ def code_challenge_start(
     if channel not in CHANNEL_METHOD:
         raise ApplicationError("invalid_verification_method", "Unknown challenge channel.")
     known = user_get(tenant=tenant, external_id=user_id)
-    if known is None:
-        on_record = ""
-    else:
-        on_record = known.email if channel == CodeChannel.EMAIL else known.phone_number
-    address = (address or on_record or "").strip()
+    if channel == CodeChannel.EMAIL:
+        address = (address or (known.email if known else "")).strip()
+    else:  # codes go to the E.164 form (accounts.phones), as the portal's do
+        address = phone_number_normalize(address, tenant=tenant) or (
+            known.phone_number_e164 if known else ""
+        )
     if not address:
         raise ApplicationError("no_address", "The user has no address for that channel.")
+    challenge_id = uuid.uuid4()
     with transaction.atomic():
         user = known or user_get_or_create(tenant=tenant, external_id=user_id)
         authenticator = _challenge_authenticator(user=user, channel=channel, address=address)
-        code = code_send(
+        code = code_send(  # each challenge is its own attempt: a new one never replaces it
             user=user,
             channel=channel,
             purpose=CodePurpose.CHALLENGE,
             with_link=False,
+            attempt=challenge_id.hex,
             authenticator=authenticator,
         )
         return CodeChallenge.objects.create(
+            id=challenge_id,
             tenant_id=user.tenant_id,
             user=user,
             code=code,
@@ -142,18 +152,32 @@ def code_challenge_find(
 def code_challenge_verify(*, challenge: CodeChallenge, code: str) -> CodeChallenge:
     """Spend the challenge's code if ``code`` is it, still unused and unexpired.
 
-    A wrong, spent, superseded or expired code counts as a failure of the authenticator
-    (``invalid_code``, 401) and a locked authenticator refuses (``authenticator_locked``, 429),
-    both by ``authenticator_attempt``. On success ``verified_at`` is set.
+    A wrong, spent, superseded or expired code counts as a failure of the challenge and of the
+    authenticator (``invalid_code``, 401); a challenge with too many failures refuses without
+    counting (``challenge_attempts_exceeded``, 429), and so does a locked authenticator
+    (``authenticator_locked``, 429, by ``authenticator_attempt``). On success ``verified_at``
+    is set.
     """
     digest = secret_hash(code.strip().replace(" ", ""))
 
     def check(locked: Authenticator) -> bool:
         now = timezone.now()
+        failures = CodeChallenge.objects.values_list("failures", flat=True).get(pk=challenge.pk)
+        if failures >= locked.tenant.lockout_threshold:  # nothing counted: the code is dead
+            raise ApplicationError(
+                "challenge_attempts_exceeded",
+                "Too many wrong codes for this challenge; start a new one.",
+                status=429,
+            )
         row = OneTimeCode.objects.get(pk=challenge.code_id)
-        if row.used_at is not None or row.expires_at <= now or challenge.expires_at <= now:
-            return False
-        if not constant_time_equal(row.code_hash, digest):
+        wrong = (
+            row.used_at is not None
+            or row.expires_at <= now
+            or challenge.expires_at <= now
+            or not constant_time_equal(row.code_hash, digest)
+        )
+        if wrong:
+            CodeChallenge.objects.filter(pk=challenge.pk).update(failures=F("failures") + 1)
             return False
         spent = OneTimeCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
         if spent != 1:

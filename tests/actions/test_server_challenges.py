@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import EndUser
+from devices import conf as devices_conf
 from devices.factors.secrets import secret_hash
 from devices.models import Authenticator, CodeChallenge, OneTimeCode
 from tests.sms_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
@@ -101,18 +102,43 @@ def test_claim_before_verify_completes_when_the_code_is_verified(acme_committed,
     assert acme.server.validate_challenge({"token": claimed["token"]})["is_valid"] is True
 
 
-def test_wrong_codes_count_toward_the_one_lockout(acme_committed, mailoutbox):
+def _wrong(body: dict, right: str) -> dict:
+    return {**body, "verificationCode": "111111" if right == "000000" else "000000"}
+
+
+def test_a_challenge_dies_after_the_tenant_s_threshold_of_wrong_codes(acme_committed, mailoutbox):
+    """Each challenge is an attempt source throttled first, as a portal sign-in is."""
     acme = acme_committed
     started = _start_email(acme)
-    body = {"challengeId": started["challengeId"], "verificationCode": "000000"}
-    if _mailed_code(mailoutbox) == "000000":
-        body["verificationCode"] = "111111"
+    right = _mailed_code(mailoutbox)
+    body = _wrong({"challengeId": started["challengeId"]}, right)
     reasons = [_post(acme, "/verify", body)["failureReason"] for _ in range(5)]
     assert reasons == ["CODE_INVALID_OR_EXPIRED"] * 5
+    # The sixth answer, even the right one, is refused and counts nowhere.
+    verified = _post(acme, "/verify", {**body, "verificationCode": right})
+    assert (verified["isVerified"], verified["failureReason"]) == (False, "MAX_ATTEMPTS_EXCEEDED")
+    authenticator = Authenticator.objects.get(verification_method="EMAIL_OTP")
+    assert (authenticator.failure_count, authenticator.locked_until) == (5, None)
+    # A new challenge works.
+    again = _start_email(acme)
+    code = _mailed_code(mailoutbox)
+    ok = _post(acme, "/verify", {"challengeId": again["challengeId"], "verificationCode": code})
+    assert ok["isVerified"] is True
+
+
+def test_wrong_codes_count_toward_the_one_lockout(acme_committed, mailoutbox, monkeypatch):
+    """Failures also count on the address's authenticator (devices.lockout): past the
+    account-wide limit of a first factor it locks, whatever challenge they came through."""
+    monkeypatch.setattr(devices_conf, "DEVICES_FIRST_FACTOR_LOCKOUT_THRESHOLD", 3)
+    acme = acme_committed
+    for _ in range(3):
+        started = _start_email(acme)
+        body = _wrong({"challengeId": started["challengeId"]}, _mailed_code(mailoutbox))
+        _post(acme, "/verify", body)
     authenticator = Authenticator.objects.get(verification_method="EMAIL_OTP")
     assert authenticator.locked_until is not None
     # Even the right code is refused while locked, and a new challenge cannot be started.
-    right = {**body, "verificationCode": _mailed_code(mailoutbox)}
+    right = {"challengeId": started["challengeId"], "verificationCode": _mailed_code(mailoutbox)}
     assert _post(acme, "/verify", right)["failureReason"] == "MAX_ATTEMPTS_EXCEEDED"
     assert _refused(
         acme, "/challenge", {"verificationMethod": "EMAIL_OTP", "userId": "alice", "email": EMAIL}

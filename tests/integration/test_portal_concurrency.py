@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from accounts.models import EndUser
+from accounts.models import EndUser, Tenant
 from devices.factors.recovery_codes import recovery_codes_generate
 from devices.models import Device
 from recognize_sdk import RecognizeError
@@ -80,6 +80,8 @@ def test_ten_browsers_open_the_same_magic_link_exactly_one_signs_in(live, alice,
 
 
 def test_ten_browsers_use_the_same_recovery_code_exactly_one_signs_in(live, alice):
+    # A recovery code signs in alone only where the tenant chose that (security item 7).
+    Tenant.objects.filter(pk=live.tenant.pk).update(portal_sign_in="CODE_OR_APP")
     code = recovery_codes_generate(user=alice)[0]
     sign_in = f"{live.base_url}/portal/t/{live.tenant.pk}/"
 
