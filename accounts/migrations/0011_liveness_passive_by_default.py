@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_portal_sign_in_policy'),
+        ('accounts', '0010_phone_numbers'),
     ]
 
     operations = [
