@@ -35,6 +35,13 @@ def all_first_factors() -> list[str]:
     return list(FirstFactor.values)
 
 
+class LivenessLevel(models.TextChoices):
+    """How much presentation-attack detection a tenant's face authentications get."""
+
+    OFF = "OFF", "Off: the face match alone"
+    PASSIVE = "PASSIVE", "Passive: replay check, and liveness models on uploaded photos"
+
+
 class Tenant(models.Model):
     """A company using Recognize. ``id`` is the public tenant id that SDKs send."""
 
@@ -63,9 +70,12 @@ class Tenant(models.Model):
     )
     liveness_level = models.CharField(
         max_length=16,
-        choices=[("OFF", "Off"), ("PASSIVE", "Passive (experimental)")],
-        default="OFF",
-        help_text="PASSIVE adds an anti-spoofing model of unmeasured accuracy; see docs.",
+        choices=LivenessLevel.choices,
+        default=LivenessLevel.PASSIVE,
+        help_text=(
+            "PASSIVE refuses replays of a capture and runs passive liveness models on uploads; "
+            "they stop few printed or on-screen photos (docs/face-evaluation.md)."
+        ),
     )
     push_max_pending = models.PositiveSmallIntegerField(
         default=3,

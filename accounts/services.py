@@ -85,6 +85,38 @@ def tenant_create(*, name: str) -> tuple[Tenant, str]:
     return tenant, secret
 
 
+@transaction.atomic
+def tenant_face_settings_update(
+    *,
+    tenant: Tenant,
+    liveness_level: str | None = None,
+    face_match_threshold: float | None = None,
+    reset_face_match_threshold: bool = False,
+) -> Tenant:
+    """Change a tenant's liveness level and/or face match threshold (``reset...`` to the default).
+
+    Values are validated by the caller (the API's serializer, the admin's form); the change is
+    recorded as the event ``tenant.settings_updated`` with the new values.
+    """
+    changed: dict[str, Any] = {}
+    if liveness_level is not None and liveness_level != tenant.liveness_level:
+        tenant.liveness_level = liveness_level
+        changed["liveness_level"] = liveness_level
+    if reset_face_match_threshold:
+        face_match_threshold = None
+    if (
+        face_match_threshold is not None or reset_face_match_threshold
+    ) and face_match_threshold != tenant.face_match_threshold:
+        tenant.face_match_threshold = face_match_threshold
+        changed["face_match_threshold"] = face_match_threshold
+    if changed:
+        tenant.save(update_fields=list(changed))
+        account_changed.send(
+            sender=Tenant, tenant=tenant, event_type="tenant.settings_updated", detail=changed
+        )
+    return tenant
+
+
 def user_get_or_create(*, tenant: Tenant, external_id: str, **attrs: Any) -> EndUser:
     """The user ``external_id`` of ``tenant``, created on first sight with ``attrs``."""
     defaults = {k: v for k, v in attrs.items() if k in USER_FIELDS and v is not None}

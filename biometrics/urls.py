@@ -1,10 +1,15 @@
-"""Client API routes of biometrics."""
+"""Client API routes of biometrics, and the server API's tenant face settings."""
 
 from django.urls import path
 
-from biometrics.api import views
+from biometrics.api import tenant_settings, views
 
 urlpatterns = [
+    path(
+        "v1/tenant/settings",
+        tenant_settings.TenantSettingsView.as_view(),
+        name="tenant-settings",
+    ),
     path("v1/client/face/enroll", views.FaceEnrollView.as_view(), name="face-enroll"),
     path(
         "v1/client/face/authenticate",
