@@ -69,7 +69,7 @@ def test_patch_one_field_keeps_the_other_and_null_restores_the_default(acme, cli
         {"faceMatchThreshold": 1.5},
         {"faceMatchThreshold": -0.1},
         {"faceMatchThreshold": "high"},
-        {"matchThreshold": 0.9},
+        {"livenessLevel": 7},
     ],
 )
 def test_bad_input_is_400_and_changes_nothing(acme, client, body):

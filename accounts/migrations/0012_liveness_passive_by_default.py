@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_phone_numbers'),
+        ('accounts', '0011_sdk_attributes_sealed_keys'),
     ]
 
     operations = [
