@@ -3,7 +3,7 @@
 from django.urls import path
 
 from actions import pages
-from actions.api import push, rules, views
+from actions.api import passkeys, push, rules, views
 
 urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path(
@@ -30,6 +30,22 @@ urlpatterns = [  # the in-app flow's four first: patterns are tried in order
         push.PushChallengeView.as_view(),
         name="push-challenge",
     ),
+    path(
+        "v1/client/user-authenticators/passkey/registration-options",
+        passkeys.RegistrationOptionsView.as_view(),
+        name="passkey-registration-options",
+    ),
+    path(
+        "v1/client/user-authenticators/passkey",
+        passkeys.PasskeyView.as_view(),
+        name="passkey",
+    ),
+    path(
+        "v1/client/user-authenticators/passkey/authentication-options",
+        passkeys.AuthenticationOptionsView.as_view(),
+        name="passkey-authentication-options",
+    ),
+    path("v1/client/verify/passkey", passkeys.PasskeyVerifyView.as_view(), name="passkey-verify"),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
     path("challenge", pages.challenge_page, name="challenge-page"),
 ]
