@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from actions import passkeys
 from actions.api.serializers import AsciiField
 from devices import selectors as device_selectors
+from devices.api.serializers import webauthn_credential_output
 from devices.models import Authenticator
 from recognize_project.api import ClientAPIView, InputSerializer, parse
 from recognize_project.errors import ApplicationError
@@ -70,23 +71,14 @@ def _iso(value) -> str | None:
 
 
 def passkey_authenticator_output(authenticator: Authenticator) -> dict:
-    """The SDKs' ``Authenticator`` with its ``webauthnCredential`` (browser
-    dist/api/types/shared.d.ts)."""
-    passkey = authenticator.passkey
+    """The SDKs' ``Authenticator`` of a passkey (browser dist/api/types/shared.d.ts)."""
     return {
         "userAuthenticatorId": str(authenticator.pk),
         "verificationMethod": authenticator.verification_method,
         "createdAt": _iso(authenticator.created_at),
         "verifiedAt": _iso(authenticator.created_at),
         "lastVerifiedAt": _iso(authenticator.last_verified_at),
-        "webauthnCredential": {
-            "credentialId": passkey.credential_id,
-            "name": passkey.name,
-            "aaguid": passkey.aaguid,
-            "credentialBackedUp": passkey.backed_up,
-            "credentialDeviceType": "multiDevice" if passkey.backup_eligible else "singleDevice",
-            "verifiedAt": _iso(authenticator.created_at),
-        },
+        "webauthnCredential": webauthn_credential_output(authenticator),
     }
 
 

@@ -30,7 +30,24 @@ class AuthenticatorOutput(serializers.Serializer):
         data = super().to_representation(instance)
         data["email"] = data["email"] or None
         data["phoneNumber"] = data["phoneNumber"] or None
+        if instance.verification_method == VerificationMethod.PASSKEY:
+            data["webauthnCredential"] = webauthn_credential_output(instance)
         return data
+
+
+def webauthn_credential_output(authenticator: Authenticator) -> dict:
+    """A passkey's public facts, as the SDKs' ``webauthnCredential`` (node src/types.ts
+    ``UserAuthenticator``, browser dist/api/types/shared.d.ts)."""
+    passkey = authenticator.passkey
+    verified_at = authenticator.created_at.isoformat() if authenticator.created_at else None
+    return {
+        "credentialId": passkey.credential_id,
+        "name": passkey.name,
+        "aaguid": passkey.aaguid,
+        "credentialBackedUp": passkey.backed_up,
+        "credentialDeviceType": "multiDevice" if passkey.backup_eligible else "singleDevice",
+        "verifiedAt": verified_at,
+    }
 
 
 class AuthenticatorEnrollOutput(serializers.Serializer):

@@ -307,3 +307,30 @@ def test_track_offers_the_passkey_once_enrolled(enrolled):
     tracked = shop.track("alice")
     assert tracked["enrolled_verification_methods"] == ["PASSKEY"]
     assert tracked["allowed_verification_methods"] == ["PASSKEY"]
+
+
+def test_the_backend_sees_and_deletes_the_passkey(enrolled):
+    """Server API ``getAuthenticators`` carries ``webauthnCredential`` (node src/types.ts
+    ``UserAuthenticator``); deleting the authenticator revokes the passkey at once."""
+    shop, passkey = enrolled
+    [authenticator] = shop.server.get_authenticators("alice")
+    assert authenticator["webauthn_credential"]["credential_id"] == passkey.id
+    shop.server.delete_authenticator("alice", authenticator["user_authenticator_id"])
+    browser = Browser(shop)
+    options = browser.options()
+    response = browser.verify(options, passkey.get(options["options"]))
+    assert response.json()["errorCode"] == "unknown_credential"
+
+
+def test_the_app_lists_the_users_authenticators_with_a_read_token(enrolled):
+    """``GET /client/user-authenticators`` (docs/compatibility.md c45, Android and iOS
+    ``PasskeyAPI.getAuthenticators``)."""
+    shop, passkey = enrolled
+    http = Client()
+    read = shop.track("alice", scope="read:authenticators")["token"]
+    listed = http.get("/v1/client/user-authenticators", HTTP_AUTHORIZATION=f"Bearer {read}")
+    assert listed.status_code == 200
+    assert [a["webauthnCredential"]["credentialId"] for a in listed.json()] == [passkey.id]
+    plain = shop.track("alice")["token"]
+    refused = http.get("/v1/client/user-authenticators", HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert refused.status_code == 403
