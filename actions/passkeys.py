@@ -42,11 +42,12 @@ class PasskeyCeremony:
     options: dict
 
 
-def _challenge_bytes(challenge: Challenge) -> bytes:
+def challenge_bytes(challenge: Challenge) -> bytes:
+    """The WebAuthn challenge a ``Challenge`` stands for (its id, base64url-decoded)."""
     return base64url_to_bytes(challenge.id)
 
 
-def _challenge_spend(*, tenant: Tenant, challenge_id: object) -> Challenge:
+def challenge_spend(*, tenant: Tenant, challenge_id: object) -> Challenge:
     """Mark an unused, unexpired challenge of ``tenant`` used, in one conditional UPDATE, and
     return it; say precisely why when it cannot be."""
     if not isinstance(challenge_id, str) or not challenge_id or len(challenge_id) > 64:
@@ -91,7 +92,8 @@ def passkey_registration_begin(
     challenge = challenge_create(tenant=tenant, token=token)
     options = passkeys.passkey_registration_options(
         user=user,
-        challenge=_challenge_bytes(challenge),
+        rp=passkeys.site_relying_party(tenant),
+        challenge=challenge_bytes(challenge),
         timeout_seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS,
         username=username,
         display_name=display_name,
@@ -128,15 +130,16 @@ def passkey_registration_finish(
     user = token_adding_user(tenant=tenant, token=token)
     parsed = passkeys.registration_credential_parse(credential)
     action = _token_action(tenant=tenant, token=token, user=user)
-    challenge = _challenge_spend(tenant=tenant, challenge_id=challenge_id)
+    challenge = challenge_spend(tenant=tenant, challenge_id=challenge_id)
     if challenge.action_id != action.pk:
         raise ApplicationError("token_mismatch", "The challenge is for another action.", status=403)
+    rp = passkeys.site_relying_party(tenant)
     verified = passkeys.passkey_registration_verify(
-        user=user, challenge=_challenge_bytes(challenge), credential=parsed
+        user=user, rp=rp, challenge=challenge_bytes(challenge), credential=parsed
     )
     with transaction.atomic():
         token_consume(jti=token.jti, expires_at=token.expires_at)
-        authenticator = passkeys.passkey_add(user=user, verified=verified, credential=parsed)
+        authenticator = passkeys.passkey_add(user=user, rp=rp, verified=verified, credential=parsed)
         if action.state == ActionState.CHALLENGE_REQUIRED:
             action_complete(action=action, authenticator=authenticator)
     return PasskeyResult(authenticator, action, token_issue(action=action))
@@ -157,7 +160,8 @@ def passkey_authentication_begin(
         challenge = challenge_create(tenant=tenant, action_code=SIGN_IN_ACTION_CODE)
     options = passkeys.passkey_authentication_options(
         tenant=tenant,
-        challenge=_challenge_bytes(challenge),
+        rp=passkeys.site_relying_party(tenant),
+        challenge=challenge_bytes(challenge),
         timeout_seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS,
         user=user,
     )
@@ -174,10 +178,11 @@ def passkey_verify(
     """
     parsed = passkeys.authentication_credential_parse(credential)
     with transaction.atomic():
-        passkey = passkeys.passkey_lock(tenant=tenant, credential_id=parsed.id)
+        rp = passkeys.site_relying_party(tenant)
+        passkey = passkeys.passkey_lock(tenant=tenant, rp=rp, credential_id=parsed.id)
         if passkey is not None:
             raise_if_locked(passkey.authenticator)
-        challenge = _challenge_spend(tenant=tenant, challenge_id=challenge_id)
+        challenge = challenge_spend(tenant=tenant, challenge_id=challenge_id)
         if passkey is None:
             action, failure = (
                 None,
@@ -189,7 +194,7 @@ def passkey_verify(
             )
         else:
             action, failure = _assertion_complete(
-                passkey=passkey, challenge=challenge, credential=parsed, token=token
+                passkey=passkey, rp=rp, challenge=challenge, credential=parsed, token=token
             )
     if failure is not None:
         raise failure
@@ -199,6 +204,7 @@ def passkey_verify(
 def _assertion_complete(
     *,
     passkey: PasskeyCredential,
+    rp: passkeys.RelyingParty,
     challenge: Challenge,
     credential: AuthenticationCredential,
     token: ActionToken | None,
@@ -206,7 +212,7 @@ def _assertion_complete(
     """Check the assertion and, when it holds, complete the challenge's action: the action, or
     the failure to raise once the caller's transaction has committed its audit."""
     check = passkeys.passkey_assertion_check(
-        passkey=passkey, challenge=_challenge_bytes(challenge), credential=credential
+        passkey=passkey, rp=rp, challenge=challenge_bytes(challenge), credential=credential
     )
     if check.failure is not None:
         return None, check.failure

@@ -224,6 +224,9 @@ class PasskeyCredential(models.Model):
         Authenticator, on_delete=models.CASCADE, primary_key=True, related_name="passkey"
     )
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    rp_id = models.CharField(
+        max_length=253, help_text="The site it was made for (the tenant's, or the portal's)."
+    )
     credential_id = models.CharField(max_length=1400, help_text="base64url, as browsers send it.")
     public_key = models.BinaryField(help_text="COSE public key.")
     user_handle = models.BinaryField(help_text="The opaque WebAuthn user.id of the user.")

@@ -1,8 +1,10 @@
 """Passkeys (WebAuthn credentials) as authenticators: the ceremonies' options, registration,
 and the check of an assertion through the one lockout protocol (``devices.attempts``).
 
-The relying party is the tenant's site: its RP id (``Tenant.passkey_rp_id``, else the host of
-its first allowed origin) and its allowed origins, which the browser SDK also needs for CORS.
+Two relying parties: the tenant's site, where the browser SDK runs (RP id
+``Tenant.passkey_rp_id``, else the host of its first allowed origin; its allowed origins, which
+CORS uses too), and Recognize's own portal (the host of ``RECOGNIZE_PUBLIC_URL``). A passkey
+belongs to one of them (``PasskeyCredential.rp_id``), as browsers bind it to its RP id.
 Every passkey is discoverable (resident key required) so users sign in without a user name;
 user verification is required unless the tenant prefers it; attestation is ``none`` unless
 the tenant asks for ``direct``, whose statement py_webauthn then verifies.
@@ -62,17 +64,26 @@ _ATTACHMENTS = {a.value: a for a in AuthenticatorAttachment}
 _TRANSPORTS = {t.value for t in AuthenticatorTransport}
 
 
-def passkey_rp_id(tenant: Tenant) -> str:
-    """The tenant's WebAuthn relying party id."""
-    if tenant.passkey_rp_id:
-        return tenant.passkey_rp_id
-    origins = tenant.allowed_origins or [settings.RECOGNIZE_PUBLIC_URL]
-    return urlsplit(origins[0]).hostname or ""
+@dataclass(frozen=True)
+class RelyingParty:
+    """Where passkeys are used: the WebAuthn RP id, its name, and the origins of its pages."""
+
+    id: str
+    name: str
+    origins: list[str]
 
 
-def passkey_origins(tenant: Tenant) -> list[str]:
-    """The origins whose pages may use the tenant's passkeys."""
-    return list(tenant.allowed_origins or []) or [settings.RECOGNIZE_PUBLIC_URL]
+def site_relying_party(tenant: Tenant) -> RelyingParty:
+    """The tenant's own site, where the browser SDK runs (its allowed origins)."""
+    origins = list(tenant.allowed_origins or []) or [settings.RECOGNIZE_PUBLIC_URL]
+    rp_id = tenant.passkey_rp_id or urlsplit(origins[0]).hostname or ""
+    return RelyingParty(rp_id, tenant.name, origins)
+
+
+def portal_relying_party(tenant: Tenant) -> RelyingParty:
+    """Recognize's own pages (the user portal), on ``RECOGNIZE_PUBLIC_URL``."""
+    origin = settings.RECOGNIZE_PUBLIC_URL
+    return RelyingParty(urlsplit(origin).hostname or "", tenant.name, [origin])
 
 
 def _user_verification(tenant: Tenant) -> UserVerificationRequirement:
@@ -85,8 +96,13 @@ def passkey_user_handle(user: EndUser) -> bytes:
     return hmac.new(key, f"{user.tenant_id}/{user.pk}".encode(), hashlib.sha256).digest()
 
 
-def _descriptors(user: EndUser) -> list[PublicKeyCredentialDescriptor]:
-    credentials = PasskeyCredential.objects.filter(authenticator__user=user)
+def passkey_exists(*, user: EndUser, rp: RelyingParty) -> bool:
+    """Whether ``user`` has a passkey for ``rp``."""
+    return PasskeyCredential.objects.filter(authenticator__user=user, rp_id=rp.id).exists()
+
+
+def _descriptors(user: EndUser, rp: RelyingParty) -> list[PublicKeyCredentialDescriptor]:
+    credentials = PasskeyCredential.objects.filter(authenticator__user=user, rp_id=rp.id)
     return [
         PublicKeyCredentialDescriptor(
             id=_decode_id(c.credential_id),
@@ -103,6 +119,7 @@ def _decode_id(credential_id: str) -> bytes:
 def passkey_registration_options(
     *,
     user: EndUser,
+    rp: RelyingParty,
     challenge: bytes,
     timeout_seconds: int,
     username: str = "",
@@ -117,8 +134,8 @@ def passkey_registration_options(
         )
     name = username or user.username or user.email or user.external_id
     options = generate_registration_options(
-        rp_id=passkey_rp_id(tenant),
-        rp_name=tenant.name,
+        rp_id=rp.id,
+        rp_name=rp.name,
         user_name=name,
         user_id=passkey_user_handle(user),
         user_display_name=display_name or user.display_name or name,
@@ -131,21 +148,26 @@ def passkey_registration_options(
             require_resident_key=True,
             user_verification=_user_verification(tenant),
         ),
-        exclude_credentials=_descriptors(user),
+        exclude_credentials=_descriptors(user, rp),
     )
     return json.loads(options_to_json(options))
 
 
 def passkey_authentication_options(
-    *, tenant: Tenant, challenge: bytes, timeout_seconds: int, user: EndUser | None = None
+    *,
+    tenant: Tenant,
+    rp: RelyingParty,
+    challenge: bytes,
+    timeout_seconds: int,
+    user: EndUser | None = None,
 ) -> dict:
     """``PublicKeyCredentialRequestOptions`` (JSON); ``user`` limits them to that user's
     passkeys, without one any discoverable passkey of the site may answer."""
     options = generate_authentication_options(
-        rp_id=passkey_rp_id(tenant),
+        rp_id=rp.id,
         challenge=challenge,
         timeout=timeout_seconds * 1000,
-        allow_credentials=_descriptors(user) if user is not None else [],
+        allow_credentials=_descriptors(user, rp) if user is not None else [],
         user_verification=_user_verification(tenant),
     )
     return json.loads(options_to_json(options))
@@ -179,7 +201,7 @@ def _json_object(value: object) -> dict:
 
 
 def passkey_registration_verify(
-    *, user: EndUser, challenge: bytes, credential: RegistrationCredential
+    *, user: EndUser, rp: RelyingParty, challenge: bytes, credential: RegistrationCredential
 ) -> VerifiedRegistration:
     """Verify a new passkey's registration response for ``user``.
 
@@ -191,8 +213,8 @@ def passkey_registration_verify(
         return verify_registration_response(
             credential=credential,
             expected_challenge=challenge,
-            expected_rp_id=passkey_rp_id(tenant),
-            expected_origin=passkey_origins(tenant),
+            expected_rp_id=rp.id,
+            expected_origin=rp.origins,
             require_user_verification=tenant.passkey_user_verification == "required",
         )
     except WebAuthnException as exc:
@@ -210,7 +232,11 @@ def passkey_registration_verify(
 
 
 def passkey_add(
-    *, user: EndUser, verified: VerifiedRegistration, credential: RegistrationCredential
+    *,
+    user: EndUser,
+    rp: RelyingParty,
+    verified: VerifiedRegistration,
+    credential: RegistrationCredential,
 ) -> Authenticator:
     """Add a verified passkey to ``user`` as a PASSKEY authenticator (409 if it exists)."""
     tenant = user.tenant
@@ -223,6 +249,7 @@ def passkey_add(
             PasskeyCredential.objects.create(
                 authenticator=authenticator,
                 tenant=tenant,
+                rp_id=rp.id,
                 credential_id=bytes_to_base64url(verified.credential_id),
                 public_key=verified.credential_public_key,
                 user_handle=passkey_user_handle(user),
@@ -242,7 +269,9 @@ def passkey_add(
     return authenticator
 
 
-def passkey_lock(*, tenant: Tenant, credential_id: str) -> PasskeyCredential | None:
+def passkey_lock(
+    *, tenant: Tenant, rp: RelyingParty, credential_id: str
+) -> PasskeyCredential | None:
     """The tenant's passkey with ``credential_id``, its authenticator row locked (call inside
     ``transaction.atomic()``), with user and tenant loaded."""
     authenticator = (
@@ -252,6 +281,7 @@ def passkey_lock(*, tenant: Tenant, credential_id: str) -> PasskeyCredential | N
             tenant=tenant,
             verification_method=VerificationMethod.PASSKEY,
             passkey__credential_id=credential_id,
+            passkey__rp_id=rp.id,
         )
         .first()
     )
@@ -268,11 +298,14 @@ class PasskeyAssertion:
 
 
 def passkey_assertion_check(
-    *, passkey: PasskeyCredential, challenge: bytes, credential: AuthenticationCredential
+    *,
+    passkey: PasskeyCredential,
+    rp: RelyingParty,
+    challenge: bytes,
+    credential: AuthenticationCredential,
 ) -> PasskeyAssertion:
     """Check ``credential`` (an assertion over ``challenge``) against the locked ``passkey``."""
     authenticator = passkey.authenticator
-    tenant = authenticator.tenant
     user_handle = credential.response.user_handle
     try:
         if user_handle is not None and not hmac.compare_digest(
@@ -282,8 +315,8 @@ def passkey_assertion_check(
         verified = verify_authentication_response(
             credential=credential,
             expected_challenge=challenge,
-            expected_rp_id=passkey_rp_id(tenant),
-            expected_origin=passkey_origins(tenant),
+            expected_rp_id=rp.id,
+            expected_origin=rp.origins,
             credential_public_key=bytes(passkey.public_key),
             credential_current_sign_count=0,  # checked below, where a failure counts
             require_user_verification=False,  # likewise
