@@ -334,3 +334,15 @@ def test_the_app_lists_the_users_authenticators_with_a_read_token(enrolled):
     plain = shop.track("alice")["token"]
     refused = http.get("/v1/client/user-authenticators", HTTP_AUTHORIZATION=f"Bearer {plain}")
     assert refused.status_code == 403
+
+
+def test_a_token_for_one_user_is_not_answered_by_anothers_passkey(enrolled):
+    shop, _ = enrolled
+    bobs = SoftAuthenticator(origin=SITE)
+    assert Browser(shop).sign_up(bobs, shop.track("bob", "enroll")["token"]).status_code == 200
+    token = shop.track("alice")["token"]
+    browser = Browser(shop)
+    options = browser.options(token=token)
+    response = browser.verify(options, bobs.get(options["options"]), token=token)
+    assert (response.status_code, response.json()["errorCode"]) == (403, "token_mismatch")
+    assert shop.server.validate_challenge({"token": token})["is_valid"] is False
