@@ -10,7 +10,9 @@ The flows of ``@authsignal/browser`` (dist/index.js ``Passkey.signUp`` / ``signI
 mobile SDKs: registration with the action token (``add:authenticators``); sign-in with the
 token (the user's own passkeys), or with the tenant id and a challenge from
 ``POST /client/challenge`` (any discoverable passkey; the action is created for its user), or
-with neither (the action ``signInWithPasskey``).
+with neither (the action ``signInWithPasskey``). Security keys (``SecurityKey.enroll`` /
+``verify``) take the same paths with the token, name no ``challengeId`` (the one in the signed
+``clientDataJSON`` is spent) and prove possession only, beside the action's first factor.
 """
 
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from actions.outcomes import action_complete, token_action_complete
 from actions.tokens import ActionToken, token_adding_user, token_consume, token_issue, token_user
 from devices import passkeys
 from devices.lockout import raise_if_locked
-from devices.models import Authenticator, PasskeyCredential
+from devices.models import Authenticator, PasskeyCredential, VerificationMethod
 from recognize_project.errors import ApplicationError
 
 SIGN_IN_ACTION_CODE = "signInWithPasskey"
@@ -86,8 +88,10 @@ def passkey_registration_begin(
     username: str = "",
     display_name: str = "",
     authenticator_attachment: str | None = None,
+    method: str = VerificationMethod.PASSKEY,
 ) -> PasskeyCeremony:
-    """A registration challenge for the token's user (``add:authenticators``) and its options."""
+    """A registration challenge for the token's user (``add:authenticators``) and its options;
+    ``method`` SECURITY_KEY for a roaming security key."""
     user = token_adding_user(tenant=tenant, token=token)
     challenge = challenge_create(tenant=tenant, token=token)
     options = passkeys.passkey_registration_options(
@@ -98,6 +102,7 @@ def passkey_registration_begin(
         username=username,
         display_name=display_name,
         authenticator_attachment=authenticator_attachment,
+        method=method,
     )
     return PasskeyCeremony(challenge, options)
 
@@ -120,7 +125,12 @@ def _token_action(*, tenant: Tenant, token: ActionToken, user: EndUser) -> Actio
 
 
 def passkey_registration_finish(
-    *, tenant: Tenant, token: ActionToken | None, challenge_id: object, credential: object
+    *,
+    tenant: Tenant,
+    token: ActionToken | None,
+    challenge_id: object,
+    credential: object,
+    method: str = VerificationMethod.PASSKEY,
 ) -> PasskeyResult:
     """Verify the browser's registration response and add the passkey to the token's user.
 
@@ -130,27 +140,37 @@ def passkey_registration_finish(
     user = token_adding_user(tenant=tenant, token=token)
     parsed = passkeys.registration_credential_parse(credential)
     action = _token_action(tenant=tenant, token=token, user=user)
+    if challenge_id is None:
+        challenge_id = passkeys.credential_challenge(parsed)
     challenge = challenge_spend(tenant=tenant, challenge_id=challenge_id)
     if challenge.action_id != action.pk:
         raise ApplicationError("token_mismatch", "The challenge is for another action.", status=403)
     rp = passkeys.site_relying_party(tenant)
     verified = passkeys.passkey_registration_verify(
-        user=user, rp=rp, challenge=challenge_bytes(challenge), credential=parsed
+        user=user, rp=rp, challenge=challenge_bytes(challenge), credential=parsed, method=method
     )
     with transaction.atomic():
         token_consume(jti=token.jti, expires_at=token.expires_at)
-        authenticator = passkeys.passkey_add(user=user, rp=rp, verified=verified, credential=parsed)
+        authenticator = passkeys.passkey_add(
+            user=user, rp=rp, verified=verified, credential=parsed, method=method
+        )
         if action.state == ActionState.CHALLENGE_REQUIRED:
             action_complete(action=action, authenticator=authenticator)
     return PasskeyResult(authenticator, action, token_issue(action=action))
 
 
 def passkey_authentication_begin(
-    *, tenant: Tenant, token: ActionToken | None, challenge_id: str | None = None
+    *,
+    tenant: Tenant,
+    token: ActionToken | None,
+    challenge_id: str | None = None,
+    method: str = VerificationMethod.PASSKEY,
 ) -> PasskeyCeremony:
     """An authentication challenge and its options: for the token's action and user, for a
     challenge the app created with ``POST /client/challenge``, or a new sign-in."""
     user = None
+    if method == VerificationMethod.SECURITY_KEY and token is None:
+        raise ApplicationError("unauthorized", "A security key needs an action token.", status=401)
     if token is not None:
         user = token_user(tenant=tenant, token=token)
         challenge = challenge_create(tenant=tenant, token=token)
@@ -164,12 +184,18 @@ def passkey_authentication_begin(
         challenge=challenge_bytes(challenge),
         timeout_seconds=conf.ACTIONS_CHALLENGE_TTL_SECONDS,
         user=user,
+        method=method,
     )
     return PasskeyCeremony(challenge, options)
 
 
 def passkey_verify(
-    *, tenant: Tenant, token: ActionToken | None, challenge_id: object, credential: object
+    *,
+    tenant: Tenant,
+    token: ActionToken | None,
+    challenge_id: object,
+    credential: object,
+    method: str = VerificationMethod.PASSKEY,
 ) -> PasskeyResult:
     """Check a passkey assertion over a challenge and complete the action it belongs to.
 
@@ -177,9 +203,13 @@ def passkey_verify(
     audited, not counted; one it made that fails a check counts toward its lockout.
     """
     parsed = passkeys.authentication_credential_parse(credential)
+    if challenge_id is None:
+        challenge_id = passkeys.credential_challenge(parsed)
     with transaction.atomic():
         rp = passkeys.site_relying_party(tenant)
-        passkey = passkeys.passkey_lock(tenant=tenant, rp=rp, credential_id=parsed.id)
+        passkey = passkeys.passkey_lock(
+            tenant=tenant, rp=rp, credential_id=parsed.id, method=method
+        )
         if passkey is not None:
             raise_if_locked(passkey.authenticator)
         challenge = challenge_spend(tenant=tenant, challenge_id=challenge_id)

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from actions import pages
-from actions.api import passkeys, push, rules, views
+from actions.api import passkeys, push, rules, security_keys, views
 
 urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path(
@@ -46,6 +46,26 @@ urlpatterns = [  # the in-app flow's four first: patterns are tried in order
         name="passkey-authentication-options",
     ),
     path("v1/client/verify/passkey", passkeys.PasskeyVerifyView.as_view(), name="passkey-verify"),
+    path(
+        "v1/client/user-authenticators/security-key/registration-options",
+        security_keys.SecurityKeyRegistrationOptionsView.as_view(),
+        name="security-key-registration-options",
+    ),
+    path(
+        "v1/client/user-authenticators/security-key",
+        security_keys.SecurityKeyView.as_view(),
+        name="security-key",
+    ),
+    path(
+        "v1/client/user-authenticators/security-key/authentication-options",
+        security_keys.SecurityKeyAuthenticationOptionsView.as_view(),
+        name="security-key-authentication-options",
+    ),
+    path(
+        "v1/client/verify/security-key",
+        security_keys.SecurityKeyVerifyView.as_view(),
+        name="security-key-verify",
+    ),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
     path("challenge", pages.challenge_page, name="challenge-page"),
 ]

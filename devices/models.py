@@ -24,6 +24,7 @@ class VerificationMethod(models.TextChoices):
     TOTP = "TOTP"
     RECOVERY_CODE = "RECOVERY_CODE"
     PASSKEY = "PASSKEY"
+    SECURITY_KEY = "SECURITY_KEY"
 
 
 DEVICE_BOUND_METHODS = frozenset(

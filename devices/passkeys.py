@@ -98,11 +98,19 @@ def passkey_user_handle(user: EndUser) -> bytes:
 
 def passkey_exists(*, user: EndUser, rp: RelyingParty) -> bool:
     """Whether ``user`` has a passkey for ``rp``."""
-    return PasskeyCredential.objects.filter(authenticator__user=user, rp_id=rp.id).exists()
+    return PasskeyCredential.objects.filter(
+        authenticator__user=user,
+        authenticator__verification_method=VerificationMethod.PASSKEY,
+        rp_id=rp.id,
+    ).exists()
 
 
-def _descriptors(user: EndUser, rp: RelyingParty) -> list[PublicKeyCredentialDescriptor]:
-    credentials = PasskeyCredential.objects.filter(authenticator__user=user, rp_id=rp.id)
+def _descriptors(
+    user: EndUser, rp: RelyingParty, method: str
+) -> list[PublicKeyCredentialDescriptor]:
+    credentials = PasskeyCredential.objects.filter(
+        authenticator__user=user, authenticator__verification_method=method, rp_id=rp.id
+    )
     return [
         PublicKeyCredentialDescriptor(
             id=_decode_id(c.credential_id),
@@ -125,8 +133,10 @@ def passkey_registration_options(
     username: str = "",
     display_name: str = "",
     authenticator_attachment: str | None = None,
+    method: str = VerificationMethod.PASSKEY,
 ) -> dict:
-    """``PublicKeyCredentialCreationOptions`` (JSON) for a new passkey of ``user``."""
+    """``PublicKeyCredentialCreationOptions`` (JSON) for a new passkey of ``user`` (or, with
+    ``method`` SECURITY_KEY, a roaming key that need not store the user: no resident key)."""
     tenant = user.tenant
     if authenticator_attachment and authenticator_attachment not in _ATTACHMENTS:
         raise ApplicationError(
@@ -142,15 +152,34 @@ def passkey_registration_options(
         challenge=challenge,
         timeout=timeout_seconds * 1000,
         attestation=AttestationConveyancePreference(tenant.passkey_attestation),
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            authenticator_attachment=_ATTACHMENTS.get(authenticator_attachment or ""),
-            resident_key=ResidentKeyRequirement.REQUIRED,
-            require_resident_key=True,
-            user_verification=_user_verification(tenant),
-        ),
-        exclude_credentials=_descriptors(user, rp),
+        authenticator_selection=_selection(tenant, method, authenticator_attachment),
+        exclude_credentials=_descriptors(user, rp, method),
     )
     return json.loads(options_to_json(options))
+
+
+def _selection(
+    tenant: Tenant, method: str, attachment: str | None
+) -> AuthenticatorSelectionCriteria:
+    if method == VerificationMethod.SECURITY_KEY:
+        return AuthenticatorSelectionCriteria(
+            authenticator_attachment=AuthenticatorAttachment.CROSS_PLATFORM,
+            resident_key=ResidentKeyRequirement.DISCOURAGED,
+            require_resident_key=False,
+            user_verification=UserVerificationRequirement.DISCOURAGED,
+        )
+    return AuthenticatorSelectionCriteria(
+        authenticator_attachment=_ATTACHMENTS.get(attachment or ""),
+        resident_key=ResidentKeyRequirement.REQUIRED,
+        require_resident_key=True,
+        user_verification=_user_verification(tenant),
+    )
+
+
+def _requires_user_verification(tenant: Tenant, method: str) -> bool:
+    """Passkeys stand alone, so they verify the user (unless the tenant prefers); a security
+    key is a second factor beside the action's first, and only proves possession."""
+    return method == VerificationMethod.PASSKEY and tenant.passkey_user_verification == "required"
 
 
 def passkey_authentication_options(
@@ -160,6 +189,7 @@ def passkey_authentication_options(
     challenge: bytes,
     timeout_seconds: int,
     user: EndUser | None = None,
+    method: str = VerificationMethod.PASSKEY,
 ) -> dict:
     """``PublicKeyCredentialRequestOptions`` (JSON); ``user`` limits them to that user's
     passkeys, without one any discoverable passkey of the site may answer."""
@@ -167,8 +197,10 @@ def passkey_authentication_options(
         rp_id=rp.id,
         challenge=challenge,
         timeout=timeout_seconds * 1000,
-        allow_credentials=_descriptors(user, rp) if user is not None else [],
-        user_verification=_user_verification(tenant),
+        allow_credentials=_descriptors(user, rp, method) if user is not None else [],
+        user_verification=_user_verification(tenant)
+        if method == VerificationMethod.PASSKEY
+        else UserVerificationRequirement.DISCOURAGED,
     )
     return json.loads(options_to_json(options))
 
@@ -194,6 +226,16 @@ def authentication_credential_parse(value: object) -> AuthenticationCredential:
         ) from None
 
 
+def credential_challenge(credential: RegistrationCredential | AuthenticationCredential) -> str:
+    """The challenge the browser signed into ``clientDataJSON`` (what a security key request,
+    which names no ``challengeId``, answers); "" when there is none."""
+    try:
+        challenge = json.loads(bytes(credential.response.client_data_json)).get("challenge")
+    except (ValueError, AttributeError):
+        return ""
+    return challenge if isinstance(challenge, str) else ""
+
+
 def _json_object(value: object) -> dict:
     if not isinstance(value, dict):
         raise ApplicationError("invalid_request", "The credential must be a JSON object.")
@@ -201,7 +243,12 @@ def _json_object(value: object) -> dict:
 
 
 def passkey_registration_verify(
-    *, user: EndUser, rp: RelyingParty, challenge: bytes, credential: RegistrationCredential
+    *,
+    user: EndUser,
+    rp: RelyingParty,
+    challenge: bytes,
+    credential: RegistrationCredential,
+    method: str = VerificationMethod.PASSKEY,
 ) -> VerifiedRegistration:
     """Verify a new passkey's registration response for ``user``.
 
@@ -215,14 +262,14 @@ def passkey_registration_verify(
             expected_challenge=challenge,
             expected_rp_id=rp.id,
             expected_origin=rp.origins,
-            require_user_verification=tenant.passkey_user_verification == "required",
+            require_user_verification=_requires_user_verification(tenant, method),
         )
     except WebAuthnException as exc:
         event_record(
             tenant=tenant,
             user=user,
             event_type="passkey.registration_failed",
-            verificationMethod=VerificationMethod.PASSKEY,
+            verificationMethod=method,
             reason=type(exc).__name__,
         )
         raise ApplicationError(
@@ -237,14 +284,16 @@ def passkey_add(
     rp: RelyingParty,
     verified: VerifiedRegistration,
     credential: RegistrationCredential,
+    method: str = VerificationMethod.PASSKEY,
 ) -> Authenticator:
-    """Add a verified passkey to ``user`` as a PASSKEY authenticator (409 if it exists)."""
+    """Add a verified passkey to ``user`` as a PASSKEY (or SECURITY_KEY) authenticator (409
+    if it exists)."""
     tenant = user.tenant
     transports = [t.value for t in (credential.response.transports or [])]
     try:
         with transaction.atomic():
             authenticator = Authenticator.objects.create(
-                tenant=tenant, user=user, verification_method=VerificationMethod.PASSKEY
+                tenant=tenant, user=user, verification_method=method
             )
             PasskeyCredential.objects.create(
                 authenticator=authenticator,
@@ -270,7 +319,11 @@ def passkey_add(
 
 
 def passkey_lock(
-    *, tenant: Tenant, rp: RelyingParty, credential_id: str
+    *,
+    tenant: Tenant,
+    rp: RelyingParty,
+    credential_id: str,
+    method: str = VerificationMethod.PASSKEY,
 ) -> PasskeyCredential | None:
     """The tenant's passkey with ``credential_id``, its authenticator row locked (call inside
     ``transaction.atomic()``), with user and tenant loaded."""
@@ -279,7 +332,7 @@ def passkey_lock(
         .select_related("passkey", "user", "tenant")
         .filter(
             tenant=tenant,
-            verification_method=VerificationMethod.PASSKEY,
+            verification_method=method,
             passkey__credential_id=credential_id,
             passkey__rp_id=rp.id,
         )
@@ -342,8 +395,10 @@ def passkey_assertion_check(
 
 def _counted_check(passkey: PasskeyCredential, verified) -> tuple[str, str] | None:
     """Why an assertion the credential made is still refused (code, message), or None."""
-    if passkey.authenticator.tenant.passkey_user_verification == "required" and not (
-        verified.user_verified
+    authenticator = passkey.authenticator
+    if (
+        _requires_user_verification(authenticator.tenant, authenticator.verification_method)
+        and not verified.user_verified
     ):
         return "user_not_verified", "The passkey did not verify the user (PIN or biometric)"
     if (verified.new_sign_count or passkey.sign_count) and (

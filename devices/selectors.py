@@ -87,7 +87,11 @@ def push_authenticator_get(*, tenant: Tenant, fingerprint: str) -> Authenticator
 
 
 #: Methods a user can verify with through the Client API today, in order of preference.
-CHALLENGE_METHODS = [VerificationMethod.IN_APP, VerificationMethod.PASSKEY]
+CHALLENGE_METHODS = [
+    VerificationMethod.IN_APP,
+    VerificationMethod.PASSKEY,
+    VerificationMethod.SECURITY_KEY,
+]
 
 
 def allowed_methods(*, enrolled: list[str]) -> list[str]:

@@ -30,7 +30,10 @@ class AuthenticatorOutput(serializers.Serializer):
         data = super().to_representation(instance)
         data["email"] = data["email"] or None
         data["phoneNumber"] = data["phoneNumber"] or None
-        if instance.verification_method == VerificationMethod.PASSKEY:
+        if instance.verification_method in (
+            VerificationMethod.PASSKEY,
+            VerificationMethod.SECURITY_KEY,
+        ):
             data["webauthnCredential"] = webauthn_credential_output(instance)
         return data
 

@@ -18,74 +18,8 @@ from django.utils import timezone
 from actions.models import Challenge
 from devices.models import Authenticator, PasskeyCredential
 from events.models import AuditEvent
+from tests.actions.passkey_support import SITE, Browser
 from tests.webauthn_soft import SoftAuthenticator
-
-SITE = "https://shop.example.com"
-
-
-@pytest.fixture
-def shop(acme):
-    acme.tenant.allowed_origins = [SITE]
-    acme.tenant.save(update_fields=["allowed_origins"])
-    return acme
-
-
-class Browser:
-    """The browser SDK's HTTP calls, from a page on ``origin``."""
-
-    def __init__(self, ctx, origin: str = SITE) -> None:
-        self.ctx, self.origin, self.http = ctx, origin, Client()
-
-    def post(self, path: str, body: dict, *, token: str | None = None):
-        if token:
-            auth = f"Bearer {token}"
-        else:  # buildHeaders: btoa(encodeURIComponent(tenantId)), no colon
-            auth = "Basic " + base64.b64encode(self.ctx.tenant_id.encode()).decode()
-        return self.http.post(
-            f"/v1/client{path}",
-            body,
-            content_type="application/json",
-            HTTP_ORIGIN=self.origin,
-            HTTP_AUTHORIZATION=auth,
-        )
-
-    def sign_up(self, authenticator: SoftAuthenticator, token: str, **create):
-        options = self.post(
-            "/user-authenticators/passkey/registration-options",
-            {"username": "alice@example.com", "authenticatorAttachment": "platform"},
-            token=token,
-        )
-        assert options.status_code == 200, options.json()
-        body = options.json()
-        credential = authenticator.create(body["options"], **create)
-        return self.post(
-            "/user-authenticators/passkey",
-            {
-                "registrationCredential": credential,
-                "conditionalCreate": False,
-                "challengeId": body["challengeId"],
-            },
-            token=token,
-        )
-
-    def options(self, *, token: str | None = None, challenge_id: str | None = None) -> dict:
-        body = {"challengeId": challenge_id} if challenge_id else {}
-        response = self.post(
-            "/user-authenticators/passkey/authentication-options", body, token=token
-        )
-        assert response.status_code == 200, response.json()
-        return response.json()
-
-    def verify(self, options: dict, credential: dict, *, token: str | None = None):
-        return self.post(
-            "/verify/passkey",
-            {
-                "authenticationCredential": credential,
-                "deviceId": "anon-device-1",
-                "challengeId": options["challengeId"],
-            },
-            token=token,
-        )
 
 
 @pytest.fixture

@@ -98,19 +98,20 @@ class SitePage:
     """The shop's page with the SDK loaded (``window.sdk``) and a virtual platform
     authenticator (resident keys, user verification) in its browser."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, *, security_key: bool = False) -> None:
         self.page = browser.new_page()
         self.cdp = self.page.context.new_cdp_session(self.page)
         self.cdp.send("WebAuthn.enable")
+        # A platform authenticator with user verification, or a plain USB security key.
         self.authenticator = self.cdp.send(
             "WebAuthn.addVirtualAuthenticator",
             {
                 "options": {
                     "protocol": "ctap2",
-                    "transport": "internal",
-                    "hasResidentKey": True,
-                    "hasUserVerification": True,
-                    "isUserVerified": True,
+                    "transport": "usb" if security_key else "internal",
+                    "hasResidentKey": not security_key,
+                    "hasUserVerification": not security_key,
+                    "isUserVerified": not security_key,
                     "automaticPresenceSimulation": True,
                 }
             },
@@ -213,6 +214,26 @@ def test_a_site_the_tenant_does_not_allow_is_refused_by_cors(shop, chromium):
     assert outcome["thrown"].startswith("TypeError"), outcome
 
 
+def test_security_key_enroll_then_verify(shop, chromium):
+    """``securityKey.enroll`` and ``securityKey.verify`` with a virtual USB key (no resident
+    key, no user verification), the token set with ``setToken`` as the SDK wants."""
+    page = SitePage(chromium, shop.page_url(), security_key=True)
+    token = shop.track("alice", "enroll")["token"]
+    page.run("(sdk, a) => sdk.setToken(a.token)", {"token": token})
+    enrolled = _data(page.run("(sdk) => sdk.securityKey.enroll()"))
+    assert shop.validate(enrolled["token"])["is_valid"] is True
+    [credential] = page.credentials()
+    assert credential["isResidentCredential"] is False
+
+    token = shop.track("alice")["token"]
+    page.run("(sdk, a) => sdk.setToken(a.token)", {"token": token})
+    verified = _data(page.run("(sdk) => sdk.securityKey.verify()"))
+    validated = shop.validate(verified["token"])
+    assert (validated["is_valid"], validated["verification_method"]) == (True, "SECURITY_KEY")
+    paths = [c["url"].removeprefix(shop.api_url) for c in page.calls()]
+    assert "/client/verify/security-key" in paths
+
+
 @pytest.fixture
 def foreign_rp(shop):
     """The tenant's passkeys belong to another domain than the page's."""
@@ -313,18 +334,6 @@ GAPS = [
         "(sdk) => sdk.emailML.checkVerificationStatus()",
         "served",
         "e-mail magic link finalize (c37) is not served",
-    ),
-    (
-        "securityKey.enroll",
-        "(sdk) => sdk.securityKey.enroll()",
-        "success",
-        "security keys (c46, c48) are not served",
-    ),
-    (
-        "securityKey.verify",
-        "(sdk) => sdk.securityKey.verify()",
-        "success",
-        "security keys (c47, c49) are not served",
     ),
     (
         "push.challenge",
