@@ -18,6 +18,20 @@ class FirstFactor(models.TextChoices):
     RECOVERY_CODE = "RECOVERY_CODE", "Recovery code"
 
 
+class PortalSignIn(models.TextChoices):
+    """What signs a user in to the portal."""
+
+    CODE_THEN_APP = (
+        "CODE_THEN_APP",
+        "A code or link sent to the user, then their authenticator app if they set one up"
+        " (a recovery code may stand in for the app)",
+    )
+    CODE_OR_APP = (
+        "CODE_OR_APP",
+        "As above, or the authenticator app or a recovery code alone: one factor, not recommended",
+    )
+
+
 def all_first_factors() -> list[str]:
     """Default of ``Tenant.first_factors``: every factor."""
     return list(FirstFactor.values)
@@ -73,6 +87,18 @@ class Tenant(models.Model):
         default=all_first_factors,
         blank=True,
         help_text="First factors users may sign in to the portal and start a recovery with.",
+    )
+    phone_region = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="Two-letter region (ISO 3166) of phone numbers typed without a country code;"
+        " empty means RECOGNIZE_DEFAULT_PHONE_REGION.",
+    )
+    portal_sign_in = models.CharField(
+        max_length=16,
+        choices=PortalSignIn.choices,
+        default=PortalSignIn.CODE_THEN_APP,
+        help_text="Whether the authenticator app (or a recovery code) may sign a user in alone.",
     )
     allowed_origins = models.JSONField(
         default=list,
@@ -132,7 +158,16 @@ class EndUser(models.Model):
     )
     external_id = models.CharField(max_length=255, verbose_name="user id")
     email = models.EmailField(blank=True)
-    phone_number = models.CharField(max_length=32, blank=True)
+    phone_number = models.CharField(
+        max_length=32, blank=True, help_text="As the tenant gave it (returned as given)."
+    )
+    phone_number_e164 = models.CharField(
+        max_length=16,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The same number in E.164: what codes are sent to and numbers are matched by.",
+    )
     username = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     custom = models.JSONField(default=dict, blank=True)

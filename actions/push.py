@@ -26,7 +26,14 @@ from actions.tasks import push_deliver
 from devices import keys
 from devices.attempts import authenticator_failure, signature_refusal
 from devices.lockout import raise_if_locked
-from devices.models import Authenticator, PushChannel, PushRegistration, VerificationMethod
+from devices.models import (
+    Authenticator,
+    DeviceRequestPurpose,
+    PushChannel,
+    PushRegistration,
+    VerificationMethod,
+)
+from devices.proofs import device_request_verify
 from devices.push import (
     PushDeliveryError,
     PushError,
@@ -172,17 +179,19 @@ def push_outbox_due() -> list[str]:
 
 
 def push_challenge_pending(
-    *, tenant: Tenant, public_key: keys.DevicePublicKey, timestamp: str, signature: str
+    *, tenant: Tenant, public_key: keys.DevicePublicKey, challenge_id: str, signature: str
 ) -> PushChallenge | None:
     """The newest unanswered challenge for the install holding ``public_key``, which proves it
-    by signing ``timestamp`` (unix seconds, within a minute of now)."""
+    by signing a nonce issued for ``push.poll`` (``devices.proofs``)."""
     authenticator = push_authenticator_require(tenant=tenant, public_key=public_key)
-    if not keys.timestamp_signature_is_valid(public_key.key, signature, timestamp):
-        raise ApplicationError(
-            "invalid_signature",
-            "Sign the current unix time (seconds, within 60 s) with the device key.",
-            status=401,
-        )
+    device_request_verify(
+        tenant=tenant,
+        public_key=public_key,
+        purpose=DeviceRequestPurpose.PUSH_POLL,
+        challenge_id=challenge_id,
+        signature=signature,
+        fields={},
+    )
     return (
         PushChallenge.objects.select_related("action", "user")
         .filter(user=authenticator.user, answered_at__isnull=True, expires_at__gt=timezone.now())

@@ -29,6 +29,7 @@ from actions.rules.selectors import rule_context, rules_decide
 from actions.tokens import ADD_AUTHENTICATORS, token_issue
 from devices import selectors as device_selectors
 from devices.models import VerificationMethod
+from devices.proofs import device_proofs_purge
 from events.webhooks import webhook_emit, webhook_wanted
 from recognize_project import sql
 
@@ -152,11 +153,11 @@ def action_config_set(*, tenant: Tenant, action_code: str, outcome: str) -> Acti
 
 
 def expired_purge() -> dict[str, int]:
-    """Housekeeping: drop challenges and spent-token records past their expiry.
+    """Housekeeping: drop challenges, spent-token records and device nonces past their expiry.
 
     Expiry is always checked at use; this only keeps the tables small.
     """
     now = timezone.now()
     challenges, _ = Challenge.objects.filter(expires_at__lt=now).delete()
     tokens, _ = ConsumedToken.objects.filter(expires_at__lt=now).delete()
-    return {"challenges": challenges, "consumed_tokens": tokens}
+    return {"challenges": challenges, "consumed_tokens": tokens, **device_proofs_purge()}

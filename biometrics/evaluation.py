@@ -3,8 +3,14 @@
 Scores are cosine similarities of embeddings. Protected templates of one user share that
 user's rotation, and a rotation preserves cosine exactly, so these are the very scores the
 matcher compares with its threshold.
+
+Confidence intervals: the Wilson score interval treats every pair as an independent trial,
+which pairs are not (every photo of a person appears in many pairs, and a few people decide
+most errors), so it is too narrow; :func:`fnmr_interval_by_identity` resamples whole people
+instead, which is the honest interval for a set of a dozen people.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,9 +36,10 @@ class Evaluation:
 
     def auc(self) -> float:
         """Area under the ROC curve: P(genuine score > impostor score), ties counting half."""
-        greater = (self.genuine[:, None] > self.impostor[None, :]).mean()
-        ties = (self.genuine[:, None] == self.impostor[None, :]).mean()
-        return float(greater + 0.5 * ties)
+        impostor = np.sort(self.impostor)
+        below = np.searchsorted(impostor, self.genuine, "left")
+        ties = np.searchsorted(impostor, self.genuine, "right") - below
+        return float((below + 0.5 * ties).sum() / (len(self.genuine) * len(impostor)))
 
     def eer(self) -> tuple[float, float]:
         """Equal error rate and its threshold (where FMR and FNMR cross)."""
@@ -53,46 +60,114 @@ class Evaluation:
 
 def pair_scores(embeddings: np.ndarray, identities: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Cosine scores of all genuine (same identity) and impostor pairs of unit embeddings."""
+    pairs = labelled_pair_scores(embeddings, identities, list(range(len(identities))))
+    return pairs.genuine, pairs.impostor
+
+
+@dataclass
+class LabelledPairs:
+    """Pair scores with the people they compare: ``*_people`` rows are ``(person, person)``."""
+
+    genuine: np.ndarray
+    genuine_people: np.ndarray
+    impostor: np.ndarray
+    impostor_people: np.ndarray
+
+
+def labelled_pair_scores(
+    embeddings: np.ndarray, identities: list[str], sources: list
+) -> LabelledPairs:
+    """Genuine and impostor scores of all pairs of unit embeddings, with their people.
+
+    ``sources[i]`` names the photo capture ``i`` was made from; two captures of one photo
+    (the photo and a degraded copy of it) are not a pair: a matcher never compares them.
+    """
     similarity = embeddings @ embeddings.T
-    labels = np.asarray(identities)
+    labels, origin = np.asarray(identities), np.asarray(sources)
     upper = np.triu(np.ones_like(similarity, dtype=bool), k=1)
     same = labels[:, None] == labels[None, :]
-    return similarity[upper & same], similarity[upper & ~same]
+    genuine = upper & same & (origin[:, None] != origin[None, :])
+    impostor = upper & ~same
+    first = np.broadcast_to(labels[:, None], same.shape)
+    second = np.broadcast_to(labels[None, :], same.shape)
+    return LabelledPairs(
+        genuine=similarity[genuine],
+        genuine_people=np.stack([first[genuine], second[genuine]], axis=1),
+        impostor=similarity[impostor],
+        impostor_people=np.stack([first[impostor], second[impostor]], axis=1),
+    )
 
 
-def roc_plot_png(evaluation: Evaluation, path, *, operating_threshold: float | None = None):
-    """Draw the ROC curve (TMR against FMR on a log axis) into a PNG at ``path``."""
-    from PIL import Image, ImageDraw
+def wilson_interval(errors: int, trials: int, *, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval (95 % by default) of a rate of ``errors`` in ``trials``."""
+    if trials <= 0:
+        return 0.0, 1.0
+    rate = errors / trials
+    denominator = 1 + z * z / trials
+    centre = (rate + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
 
-    width, height, margin = 720, 520, 70
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    low = -4.0
 
-    def point(fmr: float, fnmr: float) -> tuple[float, float]:
-        x = (max(np.log10(max(fmr, 1e-12)), low) - low) / -low
-        return margin + x * (width - 2 * margin), height - margin - (1 - fnmr) * (
-            height - 2 * margin
-        )
+def _people_draws(labels: np.ndarray, rounds: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, len(labels), (rounds, len(labels)))
 
-    for decade in range(int(low), 1):
-        x, _ = point(10.0**decade, 1)
-        draw.line([(x, margin), (x, height - margin)], fill="#e3e6eb")
-        draw.text((x - 14, height - margin + 8), f"1e{decade}", fill="#333")
-    for tick in np.linspace(0, 1, 6):
-        _, y = point(1, 1 - tick)
-        draw.line([(margin, y), (width - margin, y)], fill="#e3e6eb")
-        draw.text((margin - 40, y - 6), f"{tick:.1f}", fill="#333")
-    draw.rectangle([margin, margin, width - margin, height - margin], outline="#333")
-    # from the strictest threshold (nothing matches) to the laxest (everything matches)
-    curve = [point(f, n) for f, n in zip(evaluation.fmr, evaluation.fnmr, strict=True)][::-1]
-    draw.line(curve, fill="#2456d6", width=3)
-    draw.text((margin + 4, height - margin - 18), "FMR 0 drawn at 1e-4", fill="#666")
-    if operating_threshold is not None:
-        x, y = point(*evaluation.at_threshold(operating_threshold))
-        draw.ellipse([x - 6, y - 6, x + 6, y + 6], outline="#d62424", width=3)
-        draw.text((x + 10, y + 4), f"default threshold {operating_threshold:.3f}", fill="#d62424")
-    draw.text((width / 2 - 120, height - 30), "false match rate (log scale)", fill="#111")
-    draw.text((10, 20), "true match rate (1 - FNMR)", fill="#111")
-    draw.text((width / 2 - 60, 20), f"ROC, AUC {evaluation.auc():.4f}", fill="#111")
-    image.save(path, format="PNG")
+
+def fnmr_interval_by_identity(
+    genuine: np.ndarray,
+    people: np.ndarray,
+    threshold: float,
+    *,
+    rounds: int = 2000,
+    level: float = 0.95,
+    seed: int = 17,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the FNMR at ``threshold``, resampling people.
+
+    ``people[i]`` is the person of genuine pair ``i`` (or its ``(person, person)`` row). Each
+    round draws as many people as there are, with replacement, and pools their genuine pairs.
+    """
+    people = np.asarray(people)
+    labels, index = np.unique(people[:, 0] if people.ndim == 2 else people, return_inverse=True)
+    misses = np.bincount(index, weights=genuine < threshold, minlength=len(labels))
+    pairs = np.bincount(index, minlength=len(labels)).astype(np.float64)
+    draws = _people_draws(labels, rounds, seed)
+    rates = misses[draws].sum(axis=1) / np.maximum(pairs[draws].sum(axis=1), 1.0)
+    tail = (1 - level) / 2
+    low, high = np.quantile(rates, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def fmr_interval_by_identity(
+    impostor: np.ndarray,
+    people: np.ndarray,
+    threshold: float,
+    *,
+    rounds: int = 2000,
+    level: float = 0.95,
+    seed: int = 17,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the FMR at ``threshold``, resampling people.
+
+    ``people[i]`` is the ``(person, person)`` row of impostor pair ``i``. Each round draws as
+    many people as there are, with replacement, and pools the impostor pairs of every two
+    different people drawn: a few look-alike couples of people decide the tail, and this
+    interval shows how much the FMR depends on whether they happen to be in the set.
+    """
+    labels, index = np.unique(np.asarray(people), return_inverse=True)
+    index = index.reshape(-1, 2)
+    size = len(labels)
+    matches = np.zeros((size, size))
+    totals = np.zeros((size, size))
+    np.add.at(matches, (index[:, 0], index[:, 1]), impostor >= threshold)
+    np.add.at(totals, (index[:, 0], index[:, 1]), 1.0)
+    matches, totals = matches + matches.T, totals + totals.T
+    rates = []
+    for draw in _people_draws(labels, rounds, seed):
+        counts = np.bincount(draw, minlength=size).astype(np.float64)
+        weight = np.outer(counts, counts)  # how often each couple of people is drawn
+        pooled = (weight * totals).sum()
+        rates.append((weight * matches).sum() / pooled if pooled else 0.0)
+    tail = (1 - level) / 2
+    low, high = np.quantile(rates, [tail, 1 - tail])
+    return float(low), float(high)

@@ -70,3 +70,25 @@ class FaceJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
+
+
+class AcceptedProbe(models.Model):
+    """A probe that matched a face, kept only so that its replay can be refused.
+
+    It is the protected (rotated) probe, sealed like the enrolled template and removed with the
+    face; only the last ``BIOMETRICS_REPLAY_HISTORY`` of a face are kept. No image is kept.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    authenticator = models.ForeignKey(
+        Authenticator, on_delete=models.CASCADE, related_name="accepted_probes"
+    )
+    sealed_probe = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["authenticator", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"accepted probe {self.id} of {self.authenticator_id}"

@@ -32,6 +32,7 @@ from actions.tokens import (
 )
 from biometrics import conf, templates
 from biometrics.models import FaceJob, FaceTemplate, JobKind, JobStatus, TemplateSource
+from biometrics.replay import probe_is_replay, probe_remember
 from biometrics.tasks import face_job_run
 from devices.attempts import authenticator_failure
 from devices.events import authenticator_event
@@ -40,9 +41,12 @@ from devices.models import Authenticator, VerificationMethod
 from recognize_project.errors import ApplicationError
 from recognize_project.task_payloads import FACE_JOB, payload_seal
 from recognize_sdk import face
+from recognize_sdk.face.errors import FACE_ERROR_CODES
 from recognize_sdk.face.protect import protect
 
 logger = logging.getLogger(__name__)
+
+REPLAYED = "The photo repeats an earlier capture; take a new selfie"
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ def face_job_wait(*, job: FaceJob, timeout: float | None = None) -> FaceJob:
 
 def face_job_process(*, job: FaceJob, fields: dict[str, bytes]) -> None:
     """Enroll or match: the face work of an ENROLL or MATCH job (in a worker)."""
-    vector = _vector(job, fields)
+    vector = _vector(job, fields) if job.kind == JobKind.ENROLL else _probe_vector(job, fields)
     with transaction.atomic():
         if job.kind == JobKind.ENROLL:
             source = TemplateSource.ON_DEVICE if "vector" in fields else TemplateSource.UPLOAD
@@ -239,6 +243,28 @@ def _vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
     if "vector" in fields:
         return np.frombuffer(fields["vector"], dtype="<f4").astype(np.float32)
     return protect(face_embedding(tenant=job.tenant, image=fields["image"]), fields["seed"])
+
+
+def _probe_vector(job: FaceJob, fields: dict[str, bytes]) -> np.ndarray:
+    """A MATCH job's probe. A capture the pipeline refuses (no face, low quality, liveness...)
+    is a failed attempt like a mismatch: counted toward the face's lockout and audited."""
+    try:
+        return _vector(job, fields)
+    except ApplicationError as error:
+        if error.code not in FACE_ERROR_CODES:
+            raise
+        with transaction.atomic():
+            face = (
+                Authenticator.objects.select_for_update(of=("self",))
+                .select_related("tenant")
+                .filter(pk=job.authenticator_id)
+                .first()
+            )
+            if face is None:
+                raise
+            raise_if_locked(face)
+            failure = authenticator_failure(face, error.code, error.message.rstrip("."))
+        raise failure from None
 
 
 def face_embedding(*, tenant: Tenant, image: bytes) -> np.ndarray:
@@ -302,16 +328,24 @@ def face_decide(
 ) -> Action | None:
     """Compare ``probe`` with ``template`` for ``job`` (``face`` locked by the caller).
 
-    A mismatch counts toward the face's lockout and fails the job: returns None. A match
-    returns the job's action, locked and still waiting for its challenge.
+    A mismatch, or (liveness level not OFF) a replay of the enrolled capture or of an earlier
+    accepted probe (:mod:`biometrics.replay`), counts toward the face's lockout and fails the
+    job: returns None. A match returns the job's action, locked and still waiting for its
+    challenge.
     """
     raise_if_locked(face)
     stored = templates.template_open(template)
+    face.tenant = job.tenant
     if not faces_match(tenant=job.tenant, stored=stored, probe=probe):
-        face.tenant = job.tenant
         failure = authenticator_failure(face, "face_mismatch", "The face does not match")
         face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
         return None
+    if job.tenant.liveness_level != "OFF":
+        if probe_is_replay(face=face, enrolled=stored, probe=probe):
+            failure = authenticator_failure(face, "face_replayed", REPLAYED)
+            face_job_finish(job, JobStatus.FAILED, failure.code, failure.message)
+            return None
+        probe_remember(face=face, probe=probe)
     action = Action.objects.select_for_update().get(pk=job.action_id)
     if action.state != ActionState.CHALLENGE_REQUIRED:
         raise ApplicationError("action_not_pending", f"The action is {action.state}.", status=409)

@@ -5,7 +5,8 @@ import uuid
 from django.db import models
 
 from accounts.models import EndUser, Tenant
-from devices.lockout import Throttled
+from devices import conf
+from devices.lockout import LockoutPolicy, Throttled
 
 
 class DeviceType(models.TextChoices):
@@ -29,6 +30,17 @@ class VerificationMethod(models.TextChoices):
 
 DEVICE_BOUND_METHODS = frozenset(
     {VerificationMethod.IN_APP, VerificationMethod.PUSH, VerificationMethod.FACE}
+)
+
+
+#: Methods a user proves with something sent to them or known to them, not with a device key.
+FIRST_FACTOR_METHODS = frozenset(
+    {
+        VerificationMethod.EMAIL_OTP,
+        VerificationMethod.SMS_OTP,
+        VerificationMethod.TOTP,
+        VerificationMethod.RECOVERY_CODE,
+    }
 )
 
 
@@ -108,6 +120,14 @@ class Authenticator(Throttled):
         ordering = ["created_at"]
         indexes = [models.Index(fields=["user", "verification_method"])]
 
+    def throttle_policy(self) -> LockoutPolicy:
+        """First factors lock after the account-wide limit (their attempts are throttled per
+        source before that); device-bound methods after the tenant's threshold."""
+        policy = LockoutPolicy.of_tenant(self.tenant)
+        if self.verification_method in FIRST_FACTOR_METHODS:
+            return policy._replace(threshold=conf.DEVICES_FIRST_FACTOR_LOCKOUT_THRESHOLD)
+        return policy
+
     def __str__(self) -> str:
         return f"{self.verification_method} of {self.user_id}"
 
@@ -168,6 +188,11 @@ class OneTimeCode(models.Model):
     )
     channel = models.CharField(max_length=8, choices=CodeChannel.choices)
     purpose = models.CharField(max_length=16, choices=CodePurpose.choices)
+    attempt = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The sign-in this code was sent for: a new sign-in never replaces it.",
+    )
     code_hash = models.CharField(max_length=64)
     link_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -215,6 +240,45 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"recovery code of {self.authenticator_id}"
+
+
+class DeviceRequestPurpose(models.TextChoices):
+    """What a device-signed request does; a nonce is issued for one purpose only."""
+
+    DEVICE_REMOVE = "device.remove", "Unbind the device"
+    PUSH_REGISTER = "push.register", "Change the push registration"
+    PUSH_REMOVE = "push.remove", "Stop push challenges on the device"
+    PUSH_POLL = "push.poll", "Fetch the pending push challenge"
+
+
+class DeviceNonce(models.Model):
+    """A single-use nonce issued to one device key for one purpose (``devices.proofs``).
+
+    ``id`` carries 256 random bits. Spent by one conditional UPDATE, so exactly one request
+    signed over it succeeds however many arrive at once.
+    """
+
+    id = models.CharField(primary_key=True, max_length=64, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    fingerprint = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=32, choices=DeviceRequestPurpose.choices)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} nonce {self.id[:8]}… ({'used' if self.used_at else 'unused'})"
+
+
+class SpentSignature(models.Model):
+    """A time-window removal signature already used: the official mobile SDKs sign a fixed
+    message (the current ten-minute window) to remove a credential, so each such signature is
+    accepted once (``devices.proofs.time_window_signature_spend``)."""
+
+    digest = models.CharField(primary_key=True, max_length=64)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"spent signature {self.digest[:12]}…"
 
 
 class PasskeyCredential(models.Model):

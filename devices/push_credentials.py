@@ -7,6 +7,7 @@ gateway reports gone is disabled (the app can still poll) rather than failing si
 """
 
 import json
+from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,15 @@ from accounts.encryption import seal, unseal
 from accounts.models import EndUser, Tenant
 from devices import keys, selectors
 from devices.events import authenticator_event
-from devices.models import Authenticator, Device, PushChannel, PushRegistration, VerificationMethod
+from devices.models import (
+    Authenticator,
+    Device,
+    DeviceRequestPurpose,
+    PushChannel,
+    PushRegistration,
+    VerificationMethod,
+)
+from devices.proofs import device_request_verify, removal_verify
 from devices.push import InvalidRegistration, push_registration_validate
 from devices.services import device_credential_add, device_remove
 from recognize_project.errors import ApplicationError
@@ -103,23 +112,28 @@ def push_authenticator_require(
     return authenticator
 
 
-def _signed_push_authenticator(*, tenant: Tenant, public_key: str, signature: str) -> Authenticator:
-    """The PUSH authenticator of the install holding ``public_key``, which proves it by signing
-    the current time window."""
+def push_registration_update(
+    *,
+    tenant: Tenant,
+    public_key: str,
+    signature: str,
+    challenge_id: str,
+    fields: Mapping[str, object],
+    channel: str,
+    registration: object,
+) -> PushRegistration:
+    """A new gateway token (or channel) for an install, e.g. after FCM rotated it; the install
+    signs the request under a nonce for ``push.register`` (``devices.proofs``)."""
+    canonical = _registration_canonical(channel, registration)
     parsed = keys.public_key_parse(public_key)
     authenticator = push_authenticator_require(tenant=tenant, public_key=parsed)
-    if not keys.time_window_signature_is_valid(parsed.key, signature):
-        raise ApplicationError("invalid_signature", "The signature is not valid.", status=401)
-    return authenticator
-
-
-def push_registration_update(
-    *, tenant: Tenant, public_key: str, signature: str, channel: str, registration: object
-) -> PushRegistration:
-    """A new gateway token (or channel) for an install, e.g. after FCM rotated it."""
-    canonical = _registration_canonical(channel, registration)
-    authenticator = _signed_push_authenticator(
-        tenant=tenant, public_key=public_key, signature=signature
+    device_request_verify(
+        tenant=tenant,
+        public_key=parsed,
+        purpose=DeviceRequestPurpose.PUSH_REGISTER,
+        challenge_id=challenge_id,
+        signature=signature,
+        fields=fields,
     )
     return _registration_store(authenticator.device, channel, canonical)
 
@@ -131,10 +145,25 @@ def push_registration_disable(*, device_id: object, reason: str) -> None:
     )
 
 
-def push_credential_remove(*, tenant: Tenant, public_key: str, signature: str) -> str:
-    """Remove an install's PUSH authenticator (its device and other methods stay)."""
-    authenticator = _signed_push_authenticator(
-        tenant=tenant, public_key=public_key, signature=signature
+def push_credential_remove(
+    *,
+    tenant: Tenant,
+    public_key: str,
+    signature: str,
+    challenge_id: str | None,
+    fields: Mapping[str, object],
+) -> str:
+    """Remove an install's PUSH authenticator (its device and other methods stay); the
+    install proves the request as for unbinding (``devices.proofs.removal_verify``)."""
+    parsed = keys.public_key_parse(public_key)
+    authenticator = push_authenticator_require(tenant=tenant, public_key=parsed)
+    removal_verify(
+        tenant=tenant,
+        public_key=parsed,
+        purpose=DeviceRequestPurpose.PUSH_REMOVE,
+        signature=signature,
+        challenge_id=challenge_id,
+        fields=fields,
     )
     removed = str(authenticator.pk)
     device = authenticator.device

@@ -1,13 +1,24 @@
 """Writes for devices and authenticators: bind, enroll, remove."""
 
+from collections.abc import Mapping
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import EndUser, Tenant
+from accounts.phones import phone_number_normalize
 from devices import keys
 from devices.events import authenticator_event, device_event
-from devices.models import Authenticator, Device, DeviceType, VerificationMethod
+from devices.models import (
+    Authenticator,
+    Device,
+    DeviceRequestPurpose,
+    DeviceType,
+    VerificationMethod,
+)
+from devices.proofs import removal_verify
 from devices.tasks import device_bound_notify
 from recognize_project.errors import ApplicationError
+from recognize_project.fields import DEVICE_NAME_MAX, DEVICE_PLATFORM_MAX, display_text_clean
 from recognize_project.notifications import notify_after_commit
 
 BACKEND_ENROLLABLE = {
@@ -73,8 +84,8 @@ def _sdk_device_create(
                 tenant=user.tenant,
                 user=user,
                 type=DeviceType.SDK,
-                name=device_name[:200],
-                platform=device_platform[:32],
+                name=display_text_clean(device_name, DEVICE_NAME_MAX),
+                platform=display_text_clean(device_platform, DEVICE_PLATFORM_MAX),
                 public_key=public_key.spki_b64,
                 public_key_fingerprint=public_key.fingerprint,
                 user_authentication_required=user_authentication_required,
@@ -97,8 +108,16 @@ def in_app_credential_add(
     )
 
 
-def in_app_credential_remove(*, tenant: Tenant, public_key: str, signature: str) -> str:
-    """Unbind the device holding ``public_key``; the device proves it by signing the time.
+def in_app_credential_remove(
+    *,
+    tenant: Tenant,
+    public_key: str,
+    signature: str,
+    challenge_id: str | None,
+    fields: Mapping[str, object],
+) -> str:
+    """Unbind the device holding ``public_key``, which proves the request (``devices.proofs``:
+    a nonce for ``device.remove``, or the SDKs' time-window signature, once).
 
     Returns the id of the removed authenticator.
     """
@@ -114,8 +133,14 @@ def in_app_credential_remove(*, tenant: Tenant, public_key: str, signature: str)
     )
     if authenticator is None:
         raise ApplicationError("credential_not_found", "No credential has this key.", status=404)
-    if not keys.time_window_signature_is_valid(parsed.key, signature):
-        raise ApplicationError("invalid_signature", "The signature is not valid.", status=401)
+    removal_verify(
+        tenant=tenant,
+        public_key=parsed,
+        purpose=DeviceRequestPurpose.DEVICE_REMOVE,
+        signature=signature,
+        challenge_id=challenge_id,
+        fields=fields,
+    )
     removed_id = str(authenticator.pk)
     device_remove(authenticator.device)
     return removed_id
@@ -132,7 +157,10 @@ def authenticator_enroll_verified(
             "invalid_verification_method",
             f"The server API enrolls {allowed}; other methods are enrolled by the user's device.",
         )
-    value = {"email": email, "phone_number": phone_number}[field]
+    value = {
+        "email": email,
+        "phone_number": phone_number_normalize(phone_number, tenant=user.tenant),
+    }[field]
     if not value:
         raise ApplicationError(
             "invalid_request", f"{'email' if field == 'email' else 'phoneNumber'} is required."

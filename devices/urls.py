@@ -32,6 +32,11 @@ urlpatterns = [
         name="in-app-credential",
     ),
     path(
+        "v1/client/device-challenge",
+        views.DeviceChallengeView.as_view(),
+        name="device-challenge",
+    ),
+    path(
         "v1/client/user-authenticators/in-app/remove",
         views.InAppRemoveView.as_view(),
         name="in-app-remove",

@@ -35,10 +35,12 @@ class Pending:
     user: int | None
     step: str = "first"  # "first": a code or link is due; "second": the TOTP step
     sends: int = 1
-    #: For an unknown address: the lockout a real authenticator would have (see views.sign_in).
-    failure_count: int = 0
-    lockout_count: int = 0
-    locked_until: float | None = None
+    #: This sign-in's codes (``OneTimeCode.attempt``): another sign-in never replaces them.
+    attempt: str = ""
+    #: Wrong answers in this sign-in; at the tenant's threshold its code stops working.
+    failures: int = 0
+    #: For an unknown address: the keyed hash its simulated lockout is kept under.
+    address_key: str = ""
 
 
 def pending_get(request: HttpRequest) -> Pending | None:

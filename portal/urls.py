@@ -7,6 +7,7 @@ from portal.views import account, passkeys, recovery, security, sign_in
 app_name = "portal"
 
 urlpatterns = [
+    path("", sign_in.front_door_page, name="front-door"),
     path("portal/", account.home_page, name="home"),
     path("portal/t/<uuid:tenant_id>/", sign_in.sign_in_page, name="sign-in"),
     path("portal/code", sign_in.code_page, name="code"),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("portal/second-factor/passkey", passkeys.sign_in, name="passkey-sign-in"),
     path("portal/passkeys/options", passkeys.passkey_add_options, name="passkey-add-options"),
     path("portal/passkeys", passkeys.passkey_add, name="passkey-add"),
-    path("portal/link/<str:token>", sign_in.magic_link_page, name="magic-link"),
+    path("portal/link", sign_in.magic_link_page, name="magic-link"),
     path("portal/sign-out", sign_in.sign_out_view, name="sign-out"),
     path("portal/signed-out", sign_in.signed_out_page, name="signed-out"),
     path("portal/reauth", account.reauth_page, name="reauth"),

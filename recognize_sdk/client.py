@@ -113,10 +113,15 @@ class RecognizeClient:
         body = {"challengeId": challenge_id, "publicKey": public_key, "signature": signature}
         return self.request("POST", "/v1/client/verify/in-app", body, token)
 
-    def remove_in_app_credential(self, *, public_key: str, signature: str) -> dict:
-        """Unbind the device; ``signature`` is over the current 10-minute time window."""
-        body = {"publicKey": public_key, "signature": signature}
-        return self.request("POST", "/v1/client/user-authenticators/in-app/remove", body)
+    def device_challenge(self, *, public_key: str, purpose: str) -> dict:
+        """A single-use nonce for one request of ``purpose`` signed by ``public_key``'s key
+        (``device.remove``, ``push.register``, ``push.remove``, ``push.poll``)."""
+        body = {"publicKey": public_key, "purpose": purpose}
+        return self.request("POST", "/v1/client/device-challenge", body)
+
+    def remove_in_app_credential(self, *, fields: dict) -> dict:
+        """Unbind the device; ``fields`` are signed for ``device.remove`` (``InAppDevice``)."""
+        return self.request("POST", "/v1/client/user-authenticators/in-app/remove", fields)
 
     def add_push_credential(
         self,
@@ -133,16 +138,24 @@ class RecognizeClient:
             body["registration"] = registration
         return self.request("POST", "/v1/client/user-authenticators/push", body, token)
 
-    def get_push_challenge(self, *, public_key: str, timestamp: str, signature: str) -> dict:
+    def get_push_challenge(self, *, public_key: str, challenge_id: str, signature: str) -> dict:
         """The pending push challenge for this install (``challengeId`` None when there is
-        none); ``signature`` is the device key's over ``timestamp`` (unix seconds)."""
+        none); ``signature`` is the device key's for ``push.poll`` under ``challenge_id``."""
         encoded = base64.urlsafe_b64encode(public_key.encode()).decode()
         path = f"/v1/client/user-authenticators/push/challenge?publicKey={encoded}"
         return self.request(
             "GET",
-            f"{path}&timestamp={timestamp}",
+            f"{path}&challengeId={challenge_id}",
             headers={"X-Recognize-Signature": signature},
         )
+
+    def update_push_registration(self, *, fields: dict) -> dict:
+        """A new gateway registration; ``fields`` are signed for ``push.register``."""
+        return self.request("POST", "/v1/client/user-authenticators/push/registration", fields)
+
+    def remove_push_credential(self, *, fields: dict) -> dict:
+        """Stop push on this install; ``fields`` are signed for ``push.remove``."""
+        return self.request("POST", "/v1/client/user-authenticators/push/remove", fields)
 
     def answer_push_challenge(
         self,

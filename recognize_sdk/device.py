@@ -1,13 +1,10 @@
 """What an app install does: bind its key, answer challenges, unbind."""
 
-import math
-import time
 from pathlib import Path
 
 from recognize_sdk.client import RecognizeClient
 from recognize_sdk.keystore import DeviceKey
-
-TIME_WINDOW_SECONDS = 600
+from recognize_sdk.proof import device_request_message
 
 
 class InAppDevice:
@@ -49,12 +46,26 @@ class InAppDevice:
             token=token,
         )
 
-    def remove(self) -> dict:
-        """Unbind this device (signing the current time window) and delete the local key."""
+    def signed(self, purpose: str, fields: dict | None = None) -> dict:
+        """``fields`` with this key, a fresh nonce for ``purpose`` and the key's signature over
+        them all (``recognize_sdk.proof.device_request_message``): valid for one request."""
         key = self.key()
-        message = str(math.floor(time.time() / TIME_WINDOW_SECONDS))
-        result = self.client.remove_in_app_credential(
-            public_key=key.public_key, signature=key.sign(message)
+        nonce = self.client.device_challenge(public_key=key.public_key, purpose=purpose)
+        signed = {
+            **(fields or {}),
+            "publicKey": key.public_key,
+            "challengeId": nonce["challengeId"],
+        }
+        message = device_request_message(
+            purpose=purpose,
+            tenant_id=self.client.tenant_id,
+            challenge_id=nonce["challengeId"],
+            fields=signed,
         )
+        return {**signed, "signature": key.sign(message)}
+
+    def remove(self) -> dict:
+        """Unbind this device (a signed ``device.remove`` request) and delete the local key."""
+        result = self.client.remove_in_app_credential(fields=self.signed("device.remove"))
         self.key_path.unlink()
         return result

@@ -3,6 +3,7 @@
 import time
 
 from recognize_sdk.device import InAppDevice
+from recognize_sdk.proof import device_request_message
 
 
 class PushDevice:
@@ -26,10 +27,30 @@ class PushDevice:
     def poll(self) -> dict:
         """The pending challenge (``challengeId`` None when there is none)."""
         key = self.device.key()
-        timestamp = str(int(time.time()))
-        return self.client.get_push_challenge(
-            public_key=key.public_key, timestamp=timestamp, signature=key.sign(timestamp)
+        nonce = self.client.device_challenge(public_key=key.public_key, purpose="push.poll")
+        message = device_request_message(
+            purpose="push.poll",
+            tenant_id=self.client.tenant_id,
+            challenge_id=nonce["challengeId"],
+            fields={},
         )
+        return self.client.get_push_challenge(
+            public_key=key.public_key,
+            challenge_id=nonce["challengeId"],
+            signature=key.sign(message),
+        )
+
+    def update_registration(self, *, channel: str, registration: dict | None = None) -> dict:
+        """Tell the server this install's new gateway registration (e.g. a rotated FCM token)."""
+        fields = {"channel": channel}
+        if registration is not None:
+            fields["registration"] = registration
+        signed = self.device.signed("push.register", fields)
+        return self.client.update_push_registration(fields=signed)
+
+    def remove(self) -> dict:
+        """Stop push challenges on this install (its key and other credentials stay)."""
+        return self.client.remove_push_credential(fields=self.device.signed("push.remove"))
 
     def wait(self, *, timeout: float = 30.0, interval: float = 0.5) -> dict:
         """Poll until a challenge is pending or ``timeout`` passes."""

@@ -1,5 +1,6 @@
-// The portal's only script: "Copy" buttons (data-copy="<selector of what to copy>"), and
-// passkeys (data-passkey="add" | "sign-in", with the JSON endpoints in data-options-url and
+// The portal's only script: "Copy" buttons (data-copy="<selector of what to copy>"), times
+// shown in the reader's own time zone (<time datetime="..." data-local>), and passkeys
+// (data-passkey="add" | "sign-in", with the JSON endpoints in data-options-url and
 // data-answer-url; portal/views/passkeys.py).
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
@@ -81,5 +82,13 @@ document.addEventListener("click", async (event) => {
     shown.textContent = error.name === "NotAllowedError"
       ? "The passkey was not used. Try again." : error.message;
     shown.hidden = false;
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  for (const element of document.querySelectorAll("time[data-local]")) {
+    const moment = new Date(element.getAttribute("datetime"));
+    if (!Number.isNaN(moment.getTime())) element.textContent = format.format(moment);
   }
 });

@@ -54,13 +54,19 @@ class PushChallengeView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("publicKey", str, required=True),
-            OpenApiParameter("timestamp", str, required=True, description="Unix seconds, signed"),
+            OpenApiParameter(
+                "challengeId",
+                str,
+                required=True,
+                description="A nonce for push.poll from POST /v1/client/device-challenge",
+            ),
             OpenApiParameter(
                 "X-Recognize-Signature",
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="The device key's signature of `timestamp`.",
+                description="The device key's signature of device_request_message "
+                "(recognize_sdk/proof.py) for push.poll, with no fields.",
             ),
         ],
         responses=PushChallengeOutput,
@@ -73,7 +79,7 @@ class PushChallengeView(APIView):
         challenge = push.push_challenge_pending(
             tenant=request.auth.tenant,
             public_key=public_key,
-            timestamp=request.query_params.get("timestamp", ""),
+            challenge_id=request.query_params.get("challengeId", "")[:64],
             signature=signature,
         )
         if challenge is None:

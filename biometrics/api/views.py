@@ -26,6 +26,7 @@ from recognize_project.ratelimit import ClientRateThrottle
 
 _FAILURE_STATUS = {
     "face_mismatch": 401,
+    "face_replayed": 401,
     "token_used": 401,
     "authenticator_locked": 429,
     "face_already_enrolled": 409,

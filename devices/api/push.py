@@ -10,12 +10,15 @@ from devices.api.views import SignedRemoveView, credential_add
 from devices.models import PushChannel
 from devices.push import vapid_public_key
 from recognize_project.api import ClientAPIView, InputSerializer, parse
+from recognize_project.fields import DEVICE_NAME_MAX, DEVICE_PLATFORM_MAX, DisplayTextField
 
 
 class PushAddInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    deviceName = DisplayTextField(required=False, allow_blank=True, clean_length=DEVICE_NAME_MAX)
+    devicePlatform = DisplayTextField(
+        required=False, allow_blank=True, clean_length=DEVICE_PLATFORM_MAX
+    )
     channel = serializers.ChoiceField(choices=PushChannel.values, required=False, default="POLL")
     registration = serializers.DictField(
         required=False,
@@ -26,7 +29,12 @@ class PushAddInput(InputSerializer):
 
 class PushRegistrationInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    signature = serializers.CharField(max_length=256)
+    challengeId = serializers.CharField(
+        max_length=64, help_text="A nonce for push.register from POST /v1/client/device-challenge."
+    )
+    signature = serializers.CharField(
+        max_length=256, help_text="Over device_request_message (recognize_sdk/proof.py)."
+    )
     channel = serializers.ChoiceField(choices=PushChannel.values)
     registration = serializers.DictField(required=False)
 
@@ -59,7 +67,7 @@ class PushCredentialView(ClientAPIView):
 
 
 class PushRegistrationView(ClientAPIView):
-    """``POST``: a new gateway registration for this install (signed time window)."""
+    """``POST``: a new gateway registration for this install (signed under a nonce)."""
 
     @extend_schema(
         request=PushRegistrationInput, responses=None, operation_id="push_registration_update"
@@ -70,6 +78,8 @@ class PushRegistrationView(ClientAPIView):
             tenant=request.auth.tenant,
             public_key=data["publicKey"],
             signature=data["signature"],
+            challenge_id=data["challengeId"],
+            fields=request.data,
             channel=data["channel"],
             registration=data.get("registration"),
         )

@@ -2,9 +2,14 @@
 
 from rest_framework import serializers
 
-from devices.models import Authenticator, Device, VerificationMethod
+from devices.models import Authenticator, Device, DeviceRequestPurpose, VerificationMethod
 from recognize_project.api import InputSerializer
-from recognize_project.fields import PhoneNumberField
+from recognize_project.fields import (
+    DEVICE_NAME_MAX,
+    DEVICE_PLATFORM_MAX,
+    DisplayTextField,
+    PhoneNumberField,
+)
 
 
 class AuthenticatorEnrollInput(InputSerializer):
@@ -72,8 +77,10 @@ class DeviceOutput(serializers.Serializer):
 
 class InAppAddInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    deviceName = DisplayTextField(required=False, allow_blank=True, clean_length=DEVICE_NAME_MAX)
+    devicePlatform = DisplayTextField(
+        required=False, allow_blank=True, clean_length=DEVICE_PLATFORM_MAX
+    )
     userAuthenticationRequired = serializers.BooleanField(required=False, default=False)
     appAttestation = serializers.DictField(required=False, allow_null=True)
 
@@ -88,7 +95,26 @@ class InAppCredentialOutput(serializers.Serializer):
 
 class InAppRemoveInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    signature = serializers.CharField(max_length=256)
+    signature = serializers.CharField(
+        max_length=256,
+        help_text="Over device_request_message with challengeId (recognize_sdk/proof.py); "
+        "without challengeId, the official SDKs' signature of the current ten-minute window, "
+        "accepted once.",
+    )
+    challengeId = serializers.CharField(
+        required=False, max_length=64, help_text="A nonce from POST /v1/client/device-challenge."
+    )
+
+
+class DeviceChallengeInput(InputSerializer):
+    publicKey = serializers.CharField(max_length=1024)
+    purpose = serializers.ChoiceField(choices=DeviceRequestPurpose.values)
+
+
+class DeviceChallengeOutput(serializers.Serializer):
+    challengeId = serializers.CharField(source="id")
+    purpose = serializers.CharField()
+    expiresAt = serializers.DateTimeField(source="expires_at")
 
 
 class InAppRemoveOutput(serializers.Serializer):

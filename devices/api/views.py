@@ -12,13 +12,15 @@ from actions.authentication import ActionTokenAuthentication
 from actions.tokens import token_adding_user, token_consume, token_user
 from biometrics import client_states
 from biometrics.templates import seed_parse
-from devices import keys, selectors, services
+from devices import keys, proofs, selectors, services
 from devices.api.serializers import (
     AuthenticatorEnrollInput,
     AuthenticatorEnrollOutput,
     AuthenticatorOutput,
     ClientStateCreateInput,
     ClientStateOutput,
+    DeviceChallengeInput,
+    DeviceChallengeOutput,
     DeviceOutput,
     InAppAddInput,
     InAppCredentialOutput,
@@ -156,9 +158,27 @@ class InAppCredentialView(ClientAPIView):
         return Response(InAppCredentialOutput(authenticator).data)
 
 
+class DeviceChallengeView(ClientAPIView):
+    """A single-use nonce for one device-signed request (``devices.proofs``)."""
+
+    @extend_schema(
+        request=DeviceChallengeInput,
+        responses=DeviceChallengeOutput,
+        operation_id="device_challenge_create",
+    )
+    def post(self, request):
+        data = parse(DeviceChallengeInput, request.data)
+        nonce = proofs.device_nonce_issue(
+            tenant=request.auth.tenant,
+            public_key=keys.public_key_parse(data["publicKey"]),
+            purpose=data["purpose"],
+        )
+        return Response(DeviceChallengeOutput(nonce).data)
+
+
 class SignedRemoveView(ClientAPIView):
-    """Remove this install's credential; it proves possession by signing the current time
-    window. Subclasses name the service (``remove``)."""
+    """Remove this install's credential, proven by its key (``devices.proofs.removal_verify``).
+    Subclasses name the service (``remove``)."""
 
     remove = staticmethod(services.in_app_credential_remove)
 
@@ -168,7 +188,11 @@ class SignedRemoveView(ClientAPIView):
     def post(self, request):
         data = parse(InAppRemoveInput, request.data)
         removed = self.remove(
-            tenant=request.auth.tenant, public_key=data["publicKey"], signature=data["signature"]
+            tenant=request.auth.tenant,
+            public_key=data["publicKey"],
+            signature=data["signature"],
+            challenge_id=data.get("challengeId"),
+            fields=request.data,
         )
         return Response({"removedAuthenticatorId": removed})
 

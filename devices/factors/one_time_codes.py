@@ -1,9 +1,13 @@
 """Codes sent by e-mail (with a magic link beside the code) or SMS.
 
 A code is six digits, a link carries 256 random bits; both are stored as HMACs, valid for ten
-minutes, single use, and only the newest code of an authenticator and purpose counts. Wrong
-codes count toward the authenticator's lockout; a resend neither resets that count nor works
-while the authenticator is locked, and at most ``MAX_SENDS`` go out per ``SEND_WINDOW``.
+minutes, single use. A code belongs to one ``attempt`` (a sign-in in progress, or "" for a
+signed-in user's re-authentication): only the newest code of an attempt counts, and a new
+attempt — someone else starting a sign-in with the same address — never replaces another's.
+Wrong codes count toward the authenticator's lockout (``devices.lockout``; first factors lock
+after the account-wide limit, their callers throttle each attempt source before that); a resend
+neither resets that count nor works while the authenticator is locked, and at most
+``MAX_SENDS`` go out per ``SEND_WINDOW``.
 """
 
 import secrets
@@ -36,7 +40,7 @@ def _address(user: EndUser, channel: str) -> dict[str, str] | None:
     """The authenticator field and value of the user's address for ``channel``, if any."""
     if channel == CodeChannel.EMAIL:
         return {"email": user.email} if user.email else None
-    return {"phone_number": user.phone_number} if user.phone_number else None
+    return {"phone_number": user.phone_number_e164} if user.phone_number_e164 else None
 
 
 def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | None:
@@ -56,8 +60,10 @@ def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | Non
     return authenticator
 
 
-def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> OneTimeCode:
-    """Send ``user`` a new code (and link), superseding any older one of that purpose.
+def code_send(
+    *, user: EndUser, channel: str, purpose: str, with_link: bool, attempt: str = ""
+) -> OneTimeCode:
+    """Send ``user`` a new code (and link), superseding the older ones of ``attempt``.
 
     The code and link go, sealed, to the delivery task once the row is committed, and are
     forgotten here. Raises when the channel is locked or was sent to too often.
@@ -80,7 +86,7 @@ def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> 
     link = secrets.token_urlsafe(32) if with_link else ""
     with transaction.atomic():
         OneTimeCode.objects.filter(
-            authenticator=authenticator, purpose=purpose, used_at__isnull=True
+            authenticator=authenticator, purpose=purpose, attempt=attempt, used_at__isnull=True
         ).update(used_at=now)
         row = OneTimeCode.objects.create(
             tenant_id=user.tenant_id,
@@ -88,6 +94,7 @@ def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> 
             authenticator=authenticator,
             channel=channel,
             purpose=purpose,
+            attempt=attempt,
             code_hash=secret_hash(code),
             link_hash=secret_hash(link) if link else "",
             expires_at=now + CODE_TTL,
@@ -99,36 +106,56 @@ def code_send(*, user: EndUser, channel: str, purpose: str, with_link: bool) -> 
     return row
 
 
-def code_verify(*, user: EndUser, channel: str, purpose: str, code: str) -> Authenticator:
-    """Spend the newest code of ``purpose`` sent to ``user`` if ``code`` matches it."""
+def _channel_authenticator_get(user: EndUser, channel: str) -> Authenticator | None:
+    """The user's authenticator for ``channel``, never created here (sending creates it)."""
     address = _address(user, channel)
-    authenticator = (
-        address
-        and Authenticator.objects.filter(
-            user=user, verification_method=_METHOD[channel], **address
-        ).first()
-    )  # checking a code never creates the authenticator its sending would
+    if address is None:
+        return None
+    return Authenticator.objects.filter(
+        user=user, verification_method=_METHOD[channel], **address
+    ).first()
+
+
+def code_verify(
+    *, user: EndUser, channel: str, purpose: str, code: str, attempt: str = ""
+) -> Authenticator:
+    """Spend the newest code of ``purpose`` and ``attempt`` sent to ``user`` if ``code``
+    matches it."""
+    authenticator = _channel_authenticator_get(user, channel)
     if authenticator is None:
-        raise ApplicationError("invalid_code", "Wrong or expired code.", status=401)
+        raise ApplicationError("invalid_code", "Wrong or used code.", status=401)
     digest = secret_hash(code.strip().replace(" ", ""))
 
     def check(locked: Authenticator) -> bool:
         now = timezone.now()
         newest = (
-            OneTimeCode.objects.filter(authenticator=locked, purpose=purpose)
+            OneTimeCode.objects.filter(authenticator=locked, purpose=purpose, attempt=attempt)
             .order_by("-created_at")
             .first()
         )
-        if newest is None or newest.used_at is not None or newest.expires_at <= now:
+        if newest is None or newest.used_at is not None:
             return False
         if not constant_time_equal(newest.code_hash, digest):
             return False
+        if newest.expires_at <= now:  # the right code, too late: not a guess, not counted
+            raise ApplicationError(
+                "code_expired", "This code has expired. Ask for a new one.", status=401
+            )
         spent = OneTimeCode.objects.filter(pk=newest.pk, used_at__isnull=True).update(used_at=now)
         return spent == 1
 
     return authenticator_attempt(
-        authenticator_id=authenticator.pk, check=check, what="Wrong or expired code"
+        authenticator_id=authenticator.pk, check=check, what="Wrong or used code"
     )
+
+
+def code_attempt_void(*, user: EndUser, channel: str, purpose: str, attempt: str) -> None:
+    """Spend what is left of ``attempt``'s codes (its caller saw too many wrong ones)."""
+    authenticator = _channel_authenticator_get(user, channel)
+    if authenticator is not None:
+        OneTimeCode.objects.filter(
+            authenticator=authenticator, purpose=purpose, attempt=attempt, used_at__isnull=True
+        ).update(used_at=timezone.now())
 
 
 def magic_link_get(*, token: str) -> OneTimeCode | None:

@@ -23,6 +23,7 @@ from devices.lockout import raise_if_locked
 from events.services import event_record
 from portal import sessions
 from portal.sessions import portal_login_required
+from portal.sign_in_codes import source_refusal
 from recognize_project.errors import ApplicationError
 
 CHALLENGE = "portal_passkey_challenge"
@@ -118,6 +119,9 @@ def sign_in(request):
     user = _pending_user(request)
     if user is None:
         return _error(ApplicationError("invalid_request", "Sign in with your code first."))
+    refusal = source_refusal(request, user.tenant)
+    if refusal:
+        return _error(ApplicationError("rate_limited", refusal))
     rp = passkeys.portal_relying_party(user.tenant)
     try:
         parsed = passkeys.authentication_credential_parse(_credential(request))

@@ -1,38 +1,58 @@
 """Signing in: an e-mail or phone number, then a code or magic link, then TOTP if set up.
 
-Every answer is the same whether or not the address belongs to an account: for an unknown
-address no code is sent, but the pages, messages and lockout behave exactly as for a real one
-(the lockout is simulated in the session with the same throttle code), so nobody learns who
+By default nothing signs in alone but a code or link sent to an address on record: the
+authenticator app and recovery codes are the second step (``Tenant.portal_sign_in``; a tenant
+may allow them alone, as one factor, with ``CODE_OR_APP``).
+
+Wrong answers are throttled per sign-in and per client address before any account locks, and
+every answer is the same whether or not the address belongs to an account
+(``portal.sign_in_codes``), so nobody can lock a user out with their address alone or learn who
 has an account here.
 """
 
-from datetime import UTC, datetime
+import secrets
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
-from accounts.models import EndUser, FirstFactor, Tenant
+from accounts.models import EndUser, FirstFactor, PortalSignIn, Tenant
+from accounts.phones import phone_number_normalize
 from devices.factors.one_time_codes import (
     MAX_SENDS,
-    code_send,
+    code_attempt_void,
     code_verify,
     magic_link_get,
     magic_link_use,
 )
-from devices.factors.recovery_codes import recovery_code_use
+from devices.factors.recovery_codes import recovery_code_use, recovery_codes_remaining
 from devices.factors.totp import totp_authenticator, totp_verify
-from devices.lockout import LockoutPolicy, ThrottleState, attempt_failure, raise_if_locked
 from devices.models import CodeChannel, CodePurpose
 from devices.passkeys import passkey_exists, portal_relying_party
 from events.services import event_record
 from portal import sessions
 from portal.sessions import Pending
+from portal.sign_in_codes import (
+    address_key,
+    sign_in_spent,
+    source_refusal,
+    unknown_address_failure,
+)
+from portal.tasks import sign_in_code_send
 from recognize_project.errors import ApplicationError
+from recognize_project.notifications import notify_after_response
 
 _CODE_FACTOR = {CodeChannel.EMAIL: FirstFactor.EMAIL_OTP, CodeChannel.SMS: FirstFactor.SMS_OTP}
 _OTHER_FACTORS = {FirstFactor.TOTP: totp_verify, FirstFactor.RECOVERY_CODE: recovery_code_use}
+_WRONG = {
+    FirstFactor.EMAIL_OTP: "Wrong or used code",
+    FirstFactor.SMS_OTP: "Wrong or used code",
+    FirstFactor.TOTP: "Wrong code",
+    FirstFactor.RECOVERY_CODE: "Wrong or used recovery code",
+}
+_SPENT = "Too many wrong answers for this sign-in. Ask for a new code."
 
 
 def _mask(address: str) -> str:
@@ -70,65 +90,89 @@ def sign_in_page(request, tenant_id):
     if request.method == "GET":
         return render(request, "portal/sign_in.html", context)
     address = request.POST.get("address", "").strip()[:254]
+    context["address"] = address
     channel = CodeChannel.EMAIL if "@" in address else CodeChannel.SMS
     allowed = context["email"] if channel == CodeChannel.EMAIL else sms
-    if not address or not allowed or (channel == CodeChannel.SMS and not _phone_like(address)):
+    if not address or not allowed:
         context["error"] = "Enter your e-mail address" + (" or phone number." if sms else ".")
         return render(request, "portal/sign_in.html", context, status=400)
+    if channel == CodeChannel.SMS:
+        try:
+            address = phone_number_normalize(address, tenant=tenant)
+        except ApplicationError as invalid:
+            context["error"] = invalid.message
+            return render(request, "portal/sign_in.html", context, status=400)
+    refusal = source_refusal(request, tenant)
+    if refusal:
+        context["error"] = refusal
+        return render(request, "portal/sign_in.html", context, status=429)
     lookup = {"email": address} if channel == CodeChannel.EMAIL else {"phone_number": address}
     user = account_selectors.user_by_address(tenant=tenant, **lookup)
-    if user is not None:
-        _send(tenant, user, channel, CodePurpose.SIGN_IN)
-    request.session.cycle_key()
-    sessions.pending_set(
-        request,
-        Pending(
-            tenant=str(tenant.pk),
-            channel=channel,
-            masked=_mask(address),
-            user=user.pk if user else None,
-        ),
+    pending = Pending(
+        tenant=str(tenant.pk),
+        channel=channel,
+        masked=_mask(address),
+        user=user.pk if user else None,
+        attempt=secrets.token_urlsafe(16),
+        address_key="" if user else address_key(tenant, address),
     )
+    _send(pending)
+    request.session.cycle_key()
+    sessions.pending_set(request, pending)
     return redirect("portal:code")
 
 
-def _phone_like(address: str) -> bool:
-    digits = address.removeprefix("+").replace(" ", "")
-    return digits.isdigit() and 6 <= len(digits) <= 15
-
-
-def _send(tenant: Tenant, user: EndUser, channel: str, purpose: str) -> ApplicationError | None:
-    """Send a code; a refusal (locked, too many) is returned, not raised."""
-    with_link = (
-        channel == CodeChannel.EMAIL and FirstFactor.EMAIL_MAGIC_LINK in tenant.first_factors
+def _send(pending: Pending) -> None:
+    """Queue this sign-in's code, for an unknown address too (where the task does nothing)."""
+    notify_after_response(
+        sign_in_code_send,
+        str(pending.user or ""),
+        pending.channel,
+        CodePurpose.SIGN_IN,
+        pending.attempt,
     )
+
+
+def _answer_refusal(
+    tenant: Tenant, user: EndUser | None, pending: Pending, factor: str, code: str
+) -> str:
+    """ "" when ``code`` signs ``user`` in for ``factor``, else what to tell the visitor.
+
+    A wrong answer counts toward this sign-in's limit (then its code stops working) and the
+    factor's account-wide lockout; an address without an account gets the same answers.
+    """
+    what = _WRONG[factor]
     try:
-        code_send(user=user, channel=channel, purpose=purpose, with_link=with_link)
+        if sign_in_spent(tenant, pending):
+            return _SPENT
+        if user is None:
+            raise unknown_address_failure(tenant, pending, what)
+        if factor in _OTHER_FACTORS:
+            _OTHER_FACTORS[factor](user=user, code=code)
+        else:
+            code_verify(
+                user=user,
+                channel=pending.channel,
+                purpose=CodePurpose.SIGN_IN,
+                code=code,
+                attempt=pending.attempt,
+            )
+        return ""
     except ApplicationError as error:
-        return error
-    return None
-
-
-def _simulated_failure(tenant: Tenant, pending: Pending, what: str) -> ApplicationError:
-    """The error a real authenticator would give, for an address that matches nobody."""
-    state = ThrottleState(
-        LockoutPolicy.of_tenant(tenant),
-        failure_count=pending.failure_count,
-        lockout_count=pending.lockout_count,
-        locked_until=_from_timestamp(pending.locked_until),
-    )
-    try:
-        raise_if_locked(state)
-    except ApplicationError as locked:
-        return locked
-    state.throttle_increment()
-    pending.failure_count, pending.lockout_count = state.failure_count, state.lockout_count
-    pending.locked_until = state.locked_until.timestamp() if state.locked_until else None
-    return attempt_failure(state, "invalid_code", what)
-
-
-def _from_timestamp(value: float | None) -> datetime | None:
-    return datetime.fromtimestamp(value, tz=UTC) if value else None
+        if error.status == 429 or "lockedUntil" in error.extra or error.code == "code_expired":
+            return error.message
+        pending.failures += 1
+        if sign_in_spent(tenant, pending):
+            if user is not None and factor not in _OTHER_FACTORS:
+                code_attempt_void(
+                    user=user,
+                    channel=pending.channel,
+                    purpose=CodePurpose.SIGN_IN,
+                    attempt=pending.attempt,
+                )
+            return _SPENT
+        left = tenant.lockout_threshold - pending.failures
+        return f"{what}. {left} more attempt(s) with this sign-in."
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,51 +190,50 @@ def code_page(request):
         "code_allowed": _CODE_FACTOR[pending.channel] in factors,
         "link_sent": pending.channel == CodeChannel.EMAIL
         and FirstFactor.EMAIL_MAGIC_LINK in factors,
-        "others": [f for f in _OTHER_FACTORS if f in factors],
+        "others": _alone_factors(tenant),
     }
     if request.method == "POST":
         step = request.POST.get("step", "code")
         if step == "resend":
-            context["notice"], context["error"] = _resend(tenant, user, pending)
+            refusal = source_refusal(request, tenant)
+            if refusal:
+                context["error"] = refusal
+            else:
+                context["notice"], context["error"] = _resend(tenant, user, pending)
         else:
             factor = _CODE_FACTOR[pending.channel] if step == "code" else step
-            if factor not in factors or factor not in {*_OTHER_FACTORS, *_CODE_FACTOR.values()}:
+            if factor not in factors or factor not in {
+                *context["others"],
+                _CODE_FACTOR[pending.channel],
+            }:
                 context["error"] = "Choose one of the ways offered."
             else:
-                code = request.POST.get("code", "")[:64]
-                try:
-                    if user is None:
-                        raise _simulated_failure(tenant, pending, "Wrong or expired code")
-                    if factor in _OTHER_FACTORS:
-                        _OTHER_FACTORS[factor](user=user, code=code)
-                    else:
-                        code_verify(
-                            user=user,
-                            channel=pending.channel,
-                            purpose=CodePurpose.SIGN_IN,
-                            code=code,
-                        )
-                except ApplicationError as error:
-                    context["error"] = error.message
-                else:
+                refusal = source_refusal(request, tenant) or _answer_refusal(
+                    tenant, user, pending, factor, request.POST.get("code", "")[:64]
+                )
+                if not refusal:
                     return _first_factor_passed(request, user, factor)
+                context["error"] = refusal
         sessions.pending_set(request, pending)
     status = 400 if context.get("error") else 200
     return render(request, "portal/code.html", context, status=status)
 
 
+def _alone_factors(tenant: Tenant) -> list[str]:
+    """The factors that may sign in without a code or link first: none by default."""
+    if tenant.portal_sign_in != PortalSignIn.CODE_OR_APP:
+        return []
+    return [f for f in _OTHER_FACTORS if f in tenant.first_factors]
+
+
 def _resend(tenant: Tenant, user: EndUser | None, pending: Pending) -> tuple[str, str]:
-    """(notice, error) after a resend; counts sends the same way for unknown addresses."""
-    refusal = None
+    """(notice, error) after a resend: a new code for this sign-in, with its own attempts;
+    counted the same way for unknown addresses."""
     if pending.sends >= MAX_SENDS:
-        refusal = "Too many codes were sent recently. Wait a few minutes, then ask again."
-    elif user is not None:
-        error = _send(tenant, user, pending.channel, CodePurpose.SIGN_IN)
-        if error is not None and error.code == "too_many_codes":
-            refusal = error.message
-    if refusal:
-        return "", refusal
+        return "", "Too many codes were sent recently. Wait a few minutes, then ask again."
+    _send(pending)
     pending.sends += 1
+    pending.failures = 0
     return "We sent a new code. Only the newest code works.", ""
 
 
@@ -215,6 +258,13 @@ def _first_factor_passed(request, user: EndUser, factor: str):
 
 def _signed_in(request, user: EndUser, factors: list[str]):
     sessions.sign_in(request, user)
+    if FirstFactor.RECOVERY_CODE in factors:
+        left = recovery_codes_remaining(user=user)
+        messages.warning(
+            request,
+            f"You used a recovery code; {left} left."
+            + (" Make new ones soon." if left <= 3 else ""),
+        )
     event_record(
         tenant=user.tenant,
         user=user,
@@ -241,43 +291,49 @@ def second_factor_page(request):
     }
     if request.method == "POST":
         factor = request.POST.get("step", FirstFactor.TOTP)
-        verify = _OTHER_FACTORS.get(factor)
-        try:
-            if verify is None:
-                raise ApplicationError("invalid_request", "Choose one of the ways offered.")
-            verify(user=user, code=request.POST.get("code", "")[:64])
-        except ApplicationError as error:
-            context["error"] = error.message
+        refusal = source_refusal(request, user.tenant)
+        if not refusal and factor not in _OTHER_FACTORS:
+            refusal = "Choose one of the ways offered."
+        elif not refusal:
+            refusal = _answer_refusal(
+                user.tenant, user, pending, factor, request.POST.get("code", "")[:64]
+            )
+        if refusal:
+            sessions.pending_set(request, pending)
+            context["error"] = refusal
             return render(request, "portal/second_factor.html", context, status=400)
         return _signed_in(request, user, ["e-mail or SMS", factor])
     return render(request, "portal/second_factor.html", context)
 
 
 @require_http_methods(["GET", "POST"])
-def magic_link_page(request, token: str):
-    """A magic link: GET shows a button (mail scanners that fetch links spend nothing);
-    POST spends the link and signs this browser in."""
-    row = magic_link_get(token=token)
+def magic_link_page(request):
+    """A magic link, ``/portal/link#token=...``: GET shows a button (mail scanners that fetch
+    links spend nothing) and the page's script moves the token from the URL fragment, which no
+    server logs, into the form; POST spends the link and signs this browser in."""
+    if request.method == "GET":
+        return render(request, "portal/magic_link.html", {})
+    token = request.POST.get("token", "")[:128]
+    row = magic_link_get(token=token) if token else None
     if row is None or FirstFactor.EMAIL_MAGIC_LINK not in row.tenant.first_factors:
         return render(
             request,
             "portal/message.html",
-            {"title": "This link is not valid", "message": "Ask for a new sign-in link."},
+            {
+                "title": "This link is not valid",
+                "message": "Ask for a new sign-in link.",
+                "action_url": reverse("portal:front-door"),
+                "action_label": "Sign in",
+            },
             status=400,
         )
-    context = {"tenant": row.tenant, "token": token}
     try:
-        if request.method == "POST":
-            row = magic_link_use(token=token)
-            return _first_factor_passed(request, row.user, FirstFactor.EMAIL_MAGIC_LINK)
-        if row.used_at is not None:
-            raise ApplicationError("link_used", "This sign-in link was already used or replaced.")
-        if row.expires_at <= datetime.now(tz=UTC):
-            raise ApplicationError("link_expired", "This sign-in link has expired.")
+        row = magic_link_use(token=token)
     except ApplicationError as error:
-        context.update(error=error.message, sign_in_url=_sign_in_url(row.tenant))
+        context = {"tenant": row.tenant, "error": error.message}
+        context["sign_in_url"] = _sign_in_url(row.tenant)
         return render(request, "portal/magic_link.html", context, status=400)
-    return render(request, "portal/magic_link.html", context)
+    return _first_factor_passed(request, row.user, FirstFactor.EMAIL_MAGIC_LINK)
 
 
 def _sign_in_url(tenant: Tenant) -> str:
@@ -291,6 +347,7 @@ def sign_out_view(request):
     sessions.sign_out(request)
     if user is None:
         return redirect("portal:signed-out")
+    messages.success(request, "You are signed out.")
     event_record(tenant=user.tenant, user=user, event_type="portal.signed_out")
     return redirect(_sign_in_url(user.tenant))
 
@@ -302,6 +359,21 @@ def signed_out_page(request):
         "portal/message.html",
         {
             "title": "You are not signed in",
-            "message": "Open the sign-in link of the service you use to reach your account.",
+            "message": "Sign in to see your devices and keep your account safe.",
+            "action_url": reverse("portal:front-door"),
+            "action_label": "Sign in",
         },
     )
+
+
+def front_door_page(request):
+    """``/``: a signed-in user's account, the one tenant's sign-in, or a choice of services.
+
+    Links in e-mails and on the other pages lead here when they cannot name the tenant.
+    """
+    if sessions.signed_in_user(request) is not None:
+        return redirect("portal:home")
+    tenants = list(account_selectors.tenant_list(limit=100))
+    if len(tenants) == 1:
+        return redirect(_sign_in_url(tenants[0]))
+    return render(request, "portal/front_door.html", {"tenants": tenants})

@@ -15,6 +15,15 @@ the pixel count; selfies and ID photos have large faces), with MTCNN's 20 px min
    is a second person of comparable prominence, and the photo is refused with
    ``multiple_faces``; smaller faces (a quarter of the area or less) are background and ignored.
 4. The main face's landmarks are re-read by O-Net on the full-resolution photo.
+5. A face that fills the frame (a tight crop: forehead, chin or cheeks cut off) is invisible to
+   MTCNN, whose windows need some context around the face. Only when every pass above found
+   nothing, :func:`locate_single_face` retries once on a copy surrounded by a mid-grey border
+   ``PAD_FRACTION`` of its longer side wide (reduced first to ``PAD_MAX_LONG_SIDE`` px, so the
+   bordered copy stays small in memory), and the rest of the pipeline works on that copy.
+   Measured on 129 crops of the dev photos cut 10-20 % inside the face box, all of which found
+   no face before: a grey border half the longer side wide finds every one; narrower borders,
+   the photo's mean colour, or replicated and mirrored edges (which grow mirrored half-faces)
+   leave 1-64 of them without a face.
 """
 
 from __future__ import annotations
@@ -37,6 +46,9 @@ DETECT_LONG_SIDE = 320
 RETRY_LONG_SIDE = 960
 MAX_LONG_SIDE = 1600
 SECONDARY_FACE_RATIO = 0.5
+PAD_FRACTION = 0.5
+PAD_MAX_LONG_SIDE = 1000
+PAD_COLOUR = (128, 128, 128)
 
 
 def face_size(detection: Detection) -> float:
@@ -87,3 +99,30 @@ def find_single_face(image: Image.Image) -> Detection:
             f"{prominent} faces were found; the photo must show only the person to verify"
         )
     return refine_landmarks(image, faces[0])
+
+
+def pad_image(image: Image.Image) -> Image.Image:
+    """``image`` (reduced to ``PAD_MAX_LONG_SIDE`` px) centred in a mid-grey border."""
+    long_side = max(image.size)
+    if long_side > PAD_MAX_LONG_SIDE:
+        scale = PAD_MAX_LONG_SIDE / long_side
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    border = round(PAD_FRACTION * max(image.size))
+    padded = Image.new("RGB", (image.width + 2 * border, image.height + 2 * border), PAD_COLOUR)
+    padded.paste(image, (border, border))
+    return padded
+
+
+def locate_single_face(image: Image.Image) -> tuple[Image.Image, Detection]:
+    """The one face of ``image`` and the image its coordinates refer to.
+
+    That image is ``image`` itself, or, when no face was found at all, the bordered copy of
+    :func:`pad_image` in which a face filling the whole frame was then found. Raises
+    ``NoFaceError`` or ``MultipleFacesError`` like :func:`find_single_face`.
+    """
+    try:
+        return image, find_single_face(image)
+    except NoFaceError:
+        padded = pad_image(image)
+        return padded, find_single_face(padded)

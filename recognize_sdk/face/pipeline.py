@@ -1,7 +1,8 @@
 """The face pipeline's entry point: photo bytes in, one embedding plus quality out.
 
 decode (JPEGs over ``DECODE_MIN_LONG_SIDE`` at a reduced DCT scale) -> find the one face
-(MTCNN on a downscaled copy, landmarks re-read at the decoded resolution)
+(MTCNN on a downscaled copy, landmarks re-read at the decoded resolution; when nothing is
+found, once more on a copy with a grey border, for faces that fill the frame)
 -> minimum face size -> 5-point alignment to the 150x150 chip -> quality minimums ->
 optional passive liveness -> 128-d L2-normalised embedding. Nothing is written anywhere: the
 image and the chip live only in memory for the duration of the call.
@@ -17,7 +18,7 @@ from PIL import Image
 from recognize_sdk.face import liveness as passive_liveness
 from recognize_sdk.face.align import align_face
 from recognize_sdk.face.decode import decode_image
-from recognize_sdk.face.detect import find_single_face
+from recognize_sdk.face.detect import locate_single_face
 from recognize_sdk.face.embed import embed
 from recognize_sdk.face.errors import LivenessFailedError
 from recognize_sdk.face.quality import check_face_size, check_quality, measure_quality
@@ -60,7 +61,7 @@ def analyze_image(image: Image.Image, *, liveness: str = LIVENESS_OFF) -> FaceRe
     level = _liveness_level(liveness)
     if image.mode != "RGB":
         image = image.convert("RGB")
-    face = find_single_face(image)
+    image, face = locate_single_face(image)
     check_face_size(float(np.hypot(*(face.landmarks[1] - face.landmarks[0]))))
     chip = align_face(image, face.landmarks)
     quality = measure_quality(face.landmarks, chip, face.score)

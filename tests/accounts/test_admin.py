@@ -28,6 +28,8 @@ def _tenant_form(**changes) -> dict:
         "allowed_origins": "",
         "passkey_user_verification": "required",
         "passkey_attestation": "none",
+        "portal_sign_in": "CODE_THEN_APP",
+        "phone_region": "",
         "secret_keys-TOTAL_FORMS": 0,
         "secret_keys-INITIAL_FORMS": 0,
         **changes,

@@ -270,7 +270,10 @@ def test_remove_credential_with_bad_signature_changes_nothing(acme):
     device = acme.bound_device("alice")
     with pytest.raises(RecognizeError) as error:
         acme.device_client().remove_in_app_credential(
-            public_key=device.key().public_key, signature=DeviceKey.generate().sign("1")
+            fields={
+                "publicKey": device.key().public_key,
+                "signature": DeviceKey.generate().sign("1"),
+            }
         )
     assert (error.value.status, error.value.code) == (401, "invalid_signature")
     assert Device.objects.count() == 1

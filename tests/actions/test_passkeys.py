@@ -180,7 +180,7 @@ def test_a_failed_check_of_a_real_assertion_counts_toward_the_lockout(enrolled, 
         options = browser.options()
         response = browser.verify(options, passkey.get(options["options"], **answer))
         assert response.json()["errorCode"] == code
-    assert "locked for" in response.json()["errorDescription"]
+    assert "Too many failed attempts" in response.json()["errorDescription"]
     options = browser.options()
     locked = browser.verify(options, passkey.get(options["options"]))
     assert locked.status_code == 429

@@ -2,7 +2,6 @@
 the backend validates; number matching, push bombing limits, stale registrations."""
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from events import webhooks
 from events.models import AuditEvent
 from recognize_sdk import DeviceKey, RecognizeError
 from recognize_sdk.cli import main
+from recognize_sdk.proof import device_request_message
 from recognize_sdk.push_device import PushDevice
 from tests.push_standins.webpush import WebPushBrowser
 
@@ -98,28 +98,37 @@ def test_an_expired_challenge_cannot_be_answered(acme_committed):
     assert error.value.code == "challenge_expired"
 
 
+def _poll_signed(phone, key, *, challenge_id=None, signer=None):
+    nonce = (
+        challenge_id
+        or phone.client.device_challenge(public_key=key.public_key, purpose="push.poll")[
+            "challengeId"
+        ]
+    )
+    message = device_request_message(
+        purpose="push.poll", tenant_id=phone.client.tenant_id, challenge_id=nonce, fields={}
+    )
+    return phone.client.get_push_challenge(
+        public_key=key.public_key, challenge_id=nonce, signature=(signer or key).sign(message)
+    )
+
+
 def test_polling_needs_a_fresh_signature_by_the_device_key(acme_committed):
     phone = _phone(acme_committed)
     key = phone.device.key()
-    stale = str(int(time.time()) - 120)
-    with pytest.raises(RecognizeError) as error:
-        phone.client.get_push_challenge(
-            public_key=key.public_key, timestamp=stale, signature=key.sign(stale)
-        )
-    assert (error.value.status, error.value.code) == (401, "invalid_signature")
-    now = str(int(time.time()))
+    nonce = phone.client.device_challenge(public_key=key.public_key, purpose="push.poll")
+    assert _poll_signed(phone, key, challenge_id=nonce["challengeId"])["challengeId"] is None
+    with pytest.raises(RecognizeError) as replayed:
+        _poll_signed(phone, key, challenge_id=nonce["challengeId"])
+    assert (replayed.value.status, replayed.value.code) == (401, "challenge_used")
     stranger = acme_committed.device("stranger")
     stranger_key = DeviceKey.generate()
     stranger_key.save(stranger.key_path)
     with pytest.raises(RecognizeError) as forged:
-        phone.client.get_push_challenge(
-            public_key=key.public_key, timestamp=now, signature=stranger_key.sign(now)
-        )
-    assert forged.value.code == "invalid_signature"
+        _poll_signed(phone, key, signer=stranger_key)
+    assert (forged.value.status, forged.value.code) == (401, "invalid_signature")
     with pytest.raises(RecognizeError) as unknown:
-        phone.client.get_push_challenge(
-            public_key=stranger_key.public_key, timestamp=now, signature=stranger_key.sign(now)
-        )
+        _poll_signed(phone, stranger_key)
     assert unknown.value.status == 404
 
 

@@ -7,6 +7,7 @@ from authsignal.client import ApiException
 
 from events.models import AuditEvent
 from recognize_sdk import RecognizeError
+from recognize_sdk.push_device import PushDevice
 
 pytestmark = pytest.mark.integration
 
@@ -69,3 +70,16 @@ def test_ten_threads_spend_the_same_enrollment_token_exactly_one_binds(live):
     assert [kind for kind, _ in results].count("ok") == 1
     assert {detail for kind, detail in results if kind == "error"} == {"token_used"}
     assert len(live.list_devices("bob")) == 1
+
+
+def test_item04_ten_threads_send_the_same_signed_request_exactly_one_succeeds(live):
+    """A device-signed request (here a push registration change) is single use."""
+    device = live.device("phone")
+    token = live.server.track("alice", "enroll", {"scope": "add:authenticators"})["token"]
+    PushDevice(device).register(token=token)
+    signed = device.signed("push.register", {"channel": "POLL"})
+
+    results = _race(lambda: device.client.update_push_registration(fields=signed))
+
+    assert [kind for kind, _ in results].count("ok") == 1
+    assert {detail for kind, detail in results if kind == "error"} == {"challenge_used"}

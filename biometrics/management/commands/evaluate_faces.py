@@ -1,8 +1,18 @@
 """``manage.py evaluate_faces DIR``: run the whole face pipeline on a labelled photo set.
 
-DIR holds one sub-folder per identity. Prints genuine/impostor pair counts, ROC AUC, EER,
-FNMR at FMR = 1 %, 0.1 % and 0 with their thresholds, failures to enroll, and the error rates
-at the default threshold; writes a ROC plot and, with ``--json``, a report.
+DIR holds one sub-folder per identity. Every photo is analysed as it is and, unless
+``--variants none``, as degraded captures made from it (``biometrics.capture_variants``:
+small faces, grayscale stills, low JPEG quality, blur, uneven and low light, rotation, a
+yaw-like warp, glasses, tight crops). Every pair of captures of one person made from two
+different photos is a genuine pair; every pair of captures of two people is an impostor pair.
+
+Prints and, with ``--json``, writes: failures to enroll (rate, by code and by variant), pair
+counts, ROC AUC, EER, the threshold and FNMR (with 95 % intervals) at FMR <= 1e-3 and 1e-4,
+the error rates at the operating threshold (the configured default unless ``--threshold``),
+and the FNMR of each variant against the photos as taken, with its lowest similarity to the
+photo it was made from (what replay detection must catch) and its highest to another photo of
+the person (what it must let through). Draws a DET curve and score histograms into
+``--plots-dir``.
 """
 
 import json
@@ -14,9 +24,30 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from biometrics import conf
-from biometrics.evaluation import Evaluation, pair_scores, roc_plot_png
+from biometrics.capture_variants import VARIANTS, capture_variant
+from biometrics.evaluation import (
+    Evaluation,
+    LabelledPairs,
+    fmr_interval_by_identity,
+    fnmr_interval_by_identity,
+    labelled_pair_scores,
+    wilson_interval,
+)
+from biometrics.evaluation_plots import det_plot_png, histogram_plot_png
+from recognize_sdk.face import FaceError, analyze_face
+from recognize_sdk.face.decode import decode_image
+from recognize_sdk.face.detect import find_single_face
+from recognize_sdk.face.pipeline import DECODE_MIN_LONG_SIDE
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
+ORIGINAL = "original"
+FMR_TARGETS = {"fmr_1e-3": 1e-3, "fmr_1e-4": 1e-4}
+DET_PLOT = "face-det.png"
+HISTOGRAM_PLOT = "face-scores.png"
+
+
+def _rounded(interval: tuple[float, float]) -> list[float]:
+    return [round(interval[0], 5), round(interval[1], 5)]
 
 
 class Command(BaseCommand):
@@ -26,10 +57,16 @@ class Command(BaseCommand):
         parser.add_argument("directory", type=Path)
         parser.add_argument("--json", type=Path, help="write the report as JSON here")
         parser.add_argument(
-            "--plot",
+            "--plots-dir",
             type=Path,
-            default=Path("docs/face-roc.png"),
-            help="where to write the ROC plot (PNG)",
+            default=Path("docs"),
+            help=f"where to write {DET_PLOT} and {HISTOGRAM_PLOT}",
+        )
+        parser.add_argument(
+            "--variants",
+            default="all",
+            help="degraded captures to add: 'all', 'none' or a comma-separated list of "
+            + ", ".join(VARIANTS),
         )
         parser.add_argument(
             "--threshold",
@@ -39,76 +76,226 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, directory: Path, **options):
-        from recognize_sdk.face import FaceError, analyze_face
-
+        variants = self._variants(options["variants"])
         photos = sorted(p for p in directory.glob("*/*") if p.suffix.lower() in IMAGE_SUFFIXES)
         if not photos:
             raise CommandError(f"no photos in sub-folders of {directory}")
-        embeddings, identities, failures = [], [], {}
         started = time.monotonic()
-        for number, photo in enumerate(photos, 1):
-            name = f"{photo.parent.name}/{photo.name}"
-            try:
-                embeddings.append(analyze_face(photo.read_bytes()).embedding)
-                identities.append(photo.parent.name)
-                outcome = "ok"
-            except FaceError as error:
-                failures[name] = error.code
-                outcome = error.code
-            print(f"[{number}/{len(photos)}] {name}: {outcome}", file=sys.stderr, flush=True)
-        genuine, impostor = pair_scores(np.stack(embeddings), identities)
-        if not len(genuine) or not len(impostor):
+        captures = self._analyse(photos, variants)
+        embeddings = np.stack([c["embedding"] for c in captures if "embedding" in c])
+        usable = [c for c in captures if "embedding" in c]
+        pairs = labelled_pair_scores(
+            embeddings, [c["identity"] for c in usable], [c["photo"] for c in usable]
+        )
+        if not len(pairs.genuine) or not len(pairs.impostor):
             raise CommandError("need at least two identities with two usable photos each")
-        evaluation = Evaluation(genuine, impostor)
+        evaluation = Evaluation(pairs.genuine, pairs.impostor)
         threshold = options["threshold"]
         if threshold is None:
             threshold = conf.BIOMETRICS_MATCH_THRESHOLD
-        report = self._report(evaluation, threshold, len(photos), failures)
+        report = {
+            "photos": len(photos),
+            "identities": len({p.parent.name for p in photos}),
+            "variants": [ORIGINAL, *variants],
+            "failures_to_enroll": self._failures(captures),
+            **self._accuracy(evaluation, pairs, threshold),
+            "per_variant": self._per_variant(usable, embeddings, threshold),
+        }
+        plots = options["plots_dir"]
+        plots.mkdir(parents=True, exist_ok=True)
+        title = f"{len(photos)} photos x {len(variants) + 1} captures"
+        det_plot_png(evaluation, plots / DET_PLOT, threshold=threshold, title=f"DET, {title}")
+        histogram_plot_png(
+            evaluation, plots / HISTOGRAM_PLOT, threshold=threshold, title=f"Scores, {title}"
+        )
+        report["plots"] = [str(plots / DET_PLOT), str(plots / HISTOGRAM_PLOT)]
         report["seconds"] = round(time.monotonic() - started, 1)
-        options["plot"].parent.mkdir(parents=True, exist_ok=True)
-        roc_plot_png(evaluation, options["plot"], operating_threshold=threshold)
-        report["plot"] = str(options["plot"])
         if options["json"]:
             options["json"].write_text(json.dumps(report, indent=2) + "\n")
         self._print(report)
 
     @staticmethod
-    def _report(evaluation: Evaluation, threshold: float, photos: int, failures: dict) -> dict:
-        eer, eer_threshold = evaluation.eer()
-        fmr, fnmr = evaluation.at_threshold(threshold)
-        at = {}
-        for label, target in [("fmr_1e-2", 0.01), ("fmr_1e-3", 0.001), ("fmr_0", 0.0)]:
-            miss, at_threshold = evaluation.at_fmr(target)
-            at[label] = {"fnmr": miss, "threshold": at_threshold}
+    def _variants(option: str) -> list[str]:
+        if option == "all":
+            return list(VARIANTS)
+        if option == "none":
+            return []
+        names = [name.strip() for name in option.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(VARIANTS))
+        if unknown:
+            raise CommandError(f"unknown variants: {', '.join(unknown)}")
+        return names
+
+    @staticmethod
+    def _analyse(photos: list[Path], variants: list[str]) -> list[dict]:
+        """One dict per capture: photo, identity, variant, and embedding or error code."""
+        captures = []
+        for number, photo in enumerate(photos, 1):
+            name = f"{photo.parent.name}/{photo.name}"
+            data = photo.read_bytes()
+            capture = {"photo": name, "identity": photo.parent.name, "variant": ORIGINAL}
+            try:
+                capture["embedding"] = analyze_face(data).embedding
+            except FaceError as error:
+                capture["error"] = error.code
+            captures.append(capture)
+            made = []
+            if variants and "embedding" in capture:
+                image = decode_image(data, min_long_side=DECODE_MIN_LONG_SIDE)
+                face = find_single_face(image)
+                for variant in variants:
+                    made.append({**capture, "variant": variant})
+                    degraded = capture_variant(variant, image, face.box, face.landmarks, key=name)
+                    try:
+                        made[-1]["embedding"] = analyze_face(degraded).embedding
+                    except FaceError as error:
+                        del made[-1]["embedding"]
+                        made[-1]["error"] = error.code
+            captures.extend(made)
+            failed = [f"{c['variant']}: {c['error']}" for c in [capture, *made] if "error" in c]
+            print(
+                f"[{number}/{len(photos)}] {name}: {1 + len(made) - len(failed)} ok"
+                + (f"; {', '.join(failed)}" if failed else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+        return captures
+
+    @staticmethod
+    def _failures(captures: list[dict]) -> dict:
+        failed = [c for c in captures if "error" in c]
+        by_code: dict[str, int] = {}
+        by_variant: dict[str, dict[str, int]] = {}
+        for capture in captures:
+            counts = by_variant.setdefault(capture["variant"], {"captures": 0, "failures": 0})
+            counts["captures"] += 1
+            if "error" in capture:
+                counts["failures"] += 1
+                by_code[capture["error"]] = by_code.get(capture["error"], 0) + 1
         return {
-            "photos": photos,
-            "failures_to_enroll": len(failures),
-            "failed_photos": failures,
-            "pairs": {"genuine": len(evaluation.genuine), "impostor": len(evaluation.impostor)},
-            "auc": evaluation.auc(),
-            "eer": eer,
-            "eer_threshold": eer_threshold,
-            "fnmr_at": at,
-            "at_default_threshold": {"threshold": threshold, "fmr": fmr, "fnmr": fnmr},
+            "captures": len(captures),
+            "failures": len(failed),
+            "rate": round(len(failed) / len(captures), 5),
+            "rate_without_multiple_faces": round(
+                sum(c["error"] != "multiple_faces" for c in failed) / len(captures), 5
+            ),
+            "by_code": by_code,
+            "by_variant": by_variant,
+            "failed": {f"{c['photo']} {c['variant']}": c["error"] for c in failed},
         }
+
+    @staticmethod
+    def _accuracy(evaluation: Evaluation, pairs: LabelledPairs, threshold: float) -> dict:
+        genuine, impostor = evaluation.genuine, evaluation.impostor
+
+        def point(at: float) -> dict:
+            fmr, fnmr = evaluation.at_threshold(at)
+            false_matches = int((impostor >= at).sum())
+            misses = int((genuine < at).sum())
+            return {
+                "threshold": round(at, 5),
+                "fmr": round(fmr, 7),
+                "false_matches": false_matches,
+                "fmr_ci_by_identity": _rounded(
+                    fmr_interval_by_identity(impostor, pairs.impostor_people, at)
+                ),
+                "fmr_ci_wilson": _rounded(wilson_interval(false_matches, len(impostor))),
+                "false_match_people": sorted(
+                    {"/".join(p) for p in pairs.impostor_people[impostor >= at].tolist()}
+                ),
+                "fnmr": round(fnmr, 5),
+                "misses": misses,
+                "fnmr_ci_by_identity": _rounded(
+                    fnmr_interval_by_identity(genuine, pairs.genuine_people, at)
+                ),
+                "fnmr_ci_wilson": _rounded(wilson_interval(misses, len(genuine))),
+            }
+
+        eer, eer_threshold = evaluation.eer()
+        return {
+            "pairs": {"genuine": len(genuine), "impostor": len(impostor)},
+            "genuine_people": len(np.unique(pairs.genuine_people)),
+            "auc": round(evaluation.auc(), 6),
+            "eer": round(eer, 5),
+            "eer_threshold": round(eer_threshold, 5),
+            "at_fmr": {
+                label: point(evaluation.at_fmr(target)[1]) for label, target in FMR_TARGETS.items()
+            },
+            "at_operating_threshold": point(threshold),
+        }
+
+    @staticmethod
+    def _per_variant(usable: list[dict], embeddings: np.ndarray, threshold: float) -> dict:
+        """Each variant as a probe against the photos as taken (the enrolment captures)."""
+        originals = [i for i, c in enumerate(usable) if c["variant"] == ORIGINAL]
+        per_variant = {}
+        for variant in dict.fromkeys(c["variant"] for c in usable):
+            probes = [i for i, c in enumerate(usable) if c["variant"] == variant]
+            scores = embeddings[probes] @ embeddings[originals].T
+            probe_people = np.array([usable[i]["identity"] for i in probes])
+            probe_photos = np.array([usable[i]["photo"] for i in probes])
+            same = probe_people[:, None] == np.array([usable[i]["identity"] for i in originals])
+            other_photo = probe_photos[:, None] != np.array([usable[i]["photo"] for i in originals])
+            own_photo = scores[same & ~other_photo]  # the variant against its own photo
+            if variant == ORIGINAL:  # the photos against each other: each pair once
+                other_photo &= np.triu(np.ones_like(other_photo), k=1)
+                same_or_later = np.triu(np.ones_like(same), k=1) | same
+                genuine, impostor = scores[same & other_photo], scores[~same_or_later]
+            else:
+                genuine, impostor = scores[same & other_photo], scores[~same]
+            misses = int((genuine < threshold).sum())
+            per_variant[variant] = {
+                "genuine": len(genuine),
+                "fnmr": round(misses / max(len(genuine), 1), 5),
+                "fnmr_ci_wilson": _rounded(wilson_interval(misses, len(genuine))),
+                "genuine_min": round(float(genuine.min()), 4) if len(genuine) else None,
+                "genuine_max": round(float(genuine.max()), 4) if len(genuine) else None,
+                "own_photo_min": round(float(own_photo.min()), 4) if len(own_photo) else None,
+                "impostor": len(impostor),
+                "fmr": round(float((impostor >= threshold).mean()), 6) if len(impostor) else None,
+                "impostor_max": round(float(impostor.max()), 4) if len(impostor) else None,
+            }
+        return per_variant
 
     def _print(self, report: dict) -> None:
         out = self.stdout.write
+        fte = report["failures_to_enroll"]
         out(
-            f"photos {report['photos']}, failures to enroll {report['failures_to_enroll']}"
-            f" {report['failed_photos'] or ''}"
+            f"photos {report['photos']} of {report['identities']} people, captures "
+            f"{fte['captures']} ({len(report['variants'])} per photo)"
+        )
+        out(
+            f"failures to enroll {fte['failures']} ({fte['rate']:.2%}; "
+            f"{fte['rate_without_multiple_faces']:.2%} without multiple_faces) {fte['by_code']}"
         )
         out(f"pairs: genuine {report['pairs']['genuine']}, impostor {report['pairs']['impostor']}")
         out(
-            f"ROC AUC {report['auc']:.4f}   EER {report['eer']:.2%} "
+            f"ROC AUC {report['auc']:.5f}   EER {report['eer']:.2%} "
             f"(threshold {report['eer_threshold']:.4f})"
         )
-        for label, values in report["fnmr_at"].items():
-            target = label.replace("fmr_", "FMR = ")
-            out(f"FNMR at {target:<10} {values['fnmr']:.2%} (threshold {values['threshold']:.4f})")
-        default = report["at_default_threshold"]
-        out(
-            f"at threshold {default['threshold']:.4f}: FMR {default['fmr']:.3%}, "
-            f"FNMR {default['fnmr']:.2%}"
+        for label, values in report["at_fmr"].items():
+            out(f"at FMR <= {label.removeprefix('fmr_')}: {self._point(values)}")
+        out(f"at the operating threshold: {self._point(report['at_operating_threshold'])}")
+        for variant, values in report["per_variant"].items():
+            if not values["genuine"] or not values["impostor"]:
+                out(f"  {variant:<15} vs photos as taken: no pairs")
+                continue
+            low, high = values["fnmr_ci_wilson"]
+            out(
+                f"  {variant:<15} vs photos as taken: FNMR {values['fnmr']:6.2%} "
+                f"[{low:.2%}, {high:.2%}] of {values['genuine']}, FMR {values['fmr']:.3%}; "
+                f"similarity to its own photo >= {values['own_photo_min']:.4f}, "
+                f"to another photo <= {values['genuine_max']:.4f}"
+            )
+        out(f"plots: {', '.join(report['plots'])}   ({report['seconds']} s)")
+
+    @staticmethod
+    def _point(values: dict) -> str:
+        fmr_low, fmr_high = values["fmr_ci_by_identity"]
+        low, high = values["fnmr_ci_by_identity"]
+        return (
+            f"threshold {values['threshold']:.4f}, FMR {values['fmr']:.4%} "
+            f"({values['false_matches']} pairs of {len(values['false_match_people'])} couples of "
+            f"people; 95 % by person {fmr_low:.4%}-{fmr_high:.4%}), FNMR {values['fnmr']:.2%} "
+            f"(95 % by person {low:.2%}-{high:.2%})"
         )
-        out(f"ROC plot: {report['plot']}")

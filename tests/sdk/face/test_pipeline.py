@@ -19,6 +19,7 @@ from recognize_sdk.face import (
 )
 from recognize_sdk.face import liveness as liveness_module
 from recognize_sdk.face.decode import decode_image
+from recognize_sdk.face.detect import find_faces, find_single_face
 from recognize_sdk.face.errors import FACE_ERROR_CODES
 from recognize_sdk.face.mtcnn import detect_faces
 from recognize_sdk.face.protect import cosine
@@ -246,3 +247,23 @@ def test_one_face_small_in_a_large_frame_is_found(models, encode, reference, ref
     result = analyze_face(encode(place(reference_image, 3, (4000, 3000)), "JPEG", quality=92))
 
     assert cosine(result.embedding, reference.embedding) > 0.97
+
+
+def inside_face_box(image: Image.Image, inset: float) -> Image.Image:
+    """``image`` cropped ``inset`` of the face box inside it: forehead, chin and cheeks cut off."""
+    x1, y1, x2, y2 = find_single_face(image).box
+    dx, dy = inset * (x2 - x1), inset * (y2 - y1)
+    return image.crop((round(x1 + dx), round(y1 + dy), round(x2 - dx), round(y2 - dy)))
+
+
+@pytest.mark.parametrize(
+    ("photo", "inset"),
+    [("id01/img5.jpg", 0.1), ("id02/img26.jpg", 0.15), ("id05/img13.jpg", 0.2)],
+)
+def test_face_filling_the_frame_is_enrolled(models, read_photo, encode, dev_results, photo, inset):
+    crop = inside_face_box(decode_image(read_photo(f"dev/{photo}")), inset)
+    assert find_faces(crop) == []  # so tight that MTCNN alone sees no face
+
+    result = analyze_face(encode(crop, "JPEG", quality=92))
+
+    assert cosine(result.embedding, dev_results[photo].embedding) > 0.93  # a match at 0.927
