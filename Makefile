@@ -9,6 +9,9 @@ INSTALLED := $(VENV)/.installed-requirements
 # the lock or package.json changed.
 NODE_HARNESS := tests/sdk_clients/node
 NODE_INSTALLED := $(NODE_HARNESS)/node_modules/.package-lock.json
+# The official browser SDK the tests load in headless Chromium (tests/sdk_clients/browser).
+BROWSER_HARNESS := tests/sdk_clients/browser
+BROWSER_INSTALLED := $(BROWSER_HARNESS)/node_modules/.package-lock.json
 
 .PHONY: setup run test bench lint worker
 
@@ -34,10 +37,14 @@ run: setup
 $(NODE_INSTALLED): $(NODE_HARNESS)/package.json $(NODE_HARNESS)/package-lock.json
 	npm ci --prefix $(NODE_HARNESS) --no-audit --no-fund --loglevel=error
 
+$(BROWSER_INSTALLED): $(BROWSER_HARNESS)/package.json $(BROWSER_HARNESS)/package-lock.json
+	npm ci --prefix $(BROWSER_HARNESS) --no-audit --no-fund --loglevel=error
+
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
 ## (and the portal in a headless Chromium, installed with apt when missing); the official
-## server SDKs (Python, and Node from the pinned lock) run against a served Recognize
-test: $(INSTALLED) $(NODE_INSTALLED)
+## server SDKs (Python, and Node from the pinned lock) run against a served Recognize, and the
+## browser SDK (pinned lock) in Chromium from another origin
+test: $(INSTALLED) $(NODE_INSTALLED) $(BROWSER_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	scripts/chromium.sh
 	scripts/test.sh

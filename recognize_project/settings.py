@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "corsheaders",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first, so even a 413 is readable by the page
     "recognize_project.middleware.ApiErrorFormatMiddleware",
     "recognize_project.middleware.BodySizeLimitMiddleware",
     "recognize_project.middleware.NulInputMiddleware",
@@ -270,6 +272,11 @@ REST_FRAMEWORK = {
 # The API bases' authentication (recognize_project/api.py): the tenant backend's secret key, and
 # the app's action token or public tenant id.
 RECOGNIZE_SERVER_API_AUTHENTICATION = ["accounts.authentication.SecretKeyAuthentication"]
+# CORS on the client API only, for each tenant's allowed origins (accounts/origins.py decides
+# through corsheaders' check_request_enabled signal); no cookies cross origins.
+CORS_URLS_REGEX = r"^/v1/client/"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_CREDENTIALS = False
 RECOGNIZE_CLIENT_API_AUTHENTICATION = [
     "actions.authentication.ActionTokenAuthentication",
     "accounts.authentication.TenantIdAuthentication",
