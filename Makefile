@@ -4,18 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-requirements
+# Exact versions with hashes: requirements/runtime.txt is what a server needs,
+# requirements/dev.txt adds the test and lint tools (same versions). Both come from
+# pyproject.toml through `make lock`.
+DEV_LOCK := requirements/dev.txt
+PIP_COMPILE := $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-find-links --no-emit-index-url --no-emit-trusted-host
 # The official Node SDK the tests drive (tests/sdk_clients/node), installed from its lock file;
 # npm rewrites node_modules/.package-lock.json on every install, so make reinstalls only when
 # the lock or package.json changed.
 NODE_HARNESS := tests/sdk_clients/node
 NODE_INSTALLED := $(NODE_HARNESS)/node_modules/.package-lock.json
 
-.PHONY: setup run test bench lint worker
+.PHONY: setup run test bench lint worker lock
 
-$(INSTALLED): requirements.txt
+$(INSTALLED): $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --require-hashes -r $(DEV_LOCK)
 	touch $@
 
 ## setup: virtualenv, pinned packages, face models, database, static files
@@ -60,3 +65,11 @@ lint: $(INSTALLED)
 ## worker: a Celery worker for the scale-out setup (needs REDIS_URL)
 worker: setup
 	$(BIN)/celery -A recognize_project worker -l info
+
+## lock: re-pin both locks after a dependency changed in pyproject.toml (keeps other pins;
+## `make lock PIP_COMPILE_ARGS=--upgrade` moves everything to the newest allowed versions)
+lock: $(INSTALLED)
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(PIP_COMPILE_ARGS) \
+		-o requirements/runtime.txt pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) $(PIP_COMPILE_ARGS) \
+		--extra test --extra dev -c requirements/runtime.txt -o $(DEV_LOCK) pyproject.toml

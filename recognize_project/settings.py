@@ -14,7 +14,14 @@ from django.core.exceptions import ImproperlyConfigured
 from recognize_project import local_secrets
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("RECOGNIZE_VAR_DIR", BASE_DIR / "var"))
+# A source checkout (manage.py beside the apps) keeps templates/, static/ and var/ at its root;
+# an installed wheel carries templates/ and static/ inside this package (pyproject.toml) and
+# keeps its data in ./var unless RECOGNIZE_VAR_DIR says where.
+SOURCE_CHECKOUT = (BASE_DIR / "manage.py").is_file()
+RESOURCE_DIR = BASE_DIR if SOURCE_CHECKOUT else Path(__file__).resolve().parent
+VAR_DIR = Path(
+    os.environ.get("RECOGNIZE_VAR_DIR", BASE_DIR / "var" if SOURCE_CHECKOUT else Path.cwd() / "var")
+)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -104,7 +111,7 @@ WSGI_APPLICATION = "recognize_project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [RESOURCE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -285,7 +292,7 @@ SPECTACULAR_SETTINGS = {
 # --- Static files, i18n ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [RESOURCE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
