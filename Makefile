@@ -40,11 +40,13 @@ $(NODE_INSTALLED): $(NODE_HARNESS)/package.json $(NODE_HARNESS)/package-lock.jso
 	npm ci --prefix $(NODE_HARNESS) --no-audit --no-fund --loglevel=error
 
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
-## (and the portal in a headless Chromium, installed with apt when missing); the official
-## server SDKs (Python, and Node from the pinned lock) run against a served Recognize
+## (the portal in a headless Chromium, and behind nginx terminating TLS; both installed with
+## apt when missing); the official server SDKs (Python, and Node from the pinned lock) run
+## against a served Recognize
 test: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	scripts/chromium.sh
+	scripts/apt-ensure.sh /usr/sbin/nginx nginx "the TLS reverse-proxy test"
 	scripts/test.sh
 
 ## bench: gunicorn + PostgreSQL + Redis (+ a Celery worker): in-app flow, face and push numbers;
