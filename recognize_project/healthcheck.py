@@ -1,10 +1,10 @@
 """``python -m recognize_project.healthcheck``: the container's HEALTHCHECK probe.
 
-Asks this container's gunicorn for ``/v1/health`` and exits 0 when it answers 200. The request
-names the first of RECOGNIZE_ALLOWED_HOSTS as its Host (a bare 127.0.0.1 would be refused once
-operators list only their public name) and says it came through the TLS proxy, so
-production's settings treat it as any proxied request. Standard library only: it runs every
-few seconds and must not import Django.
+Asks this container's gunicorn (port 8000, or RECOGNIZE_HEALTHCHECK_PORT) for ``/v1/health``
+and exits 0 when it answers 200. The request names the first of RECOGNIZE_ALLOWED_HOSTS as its
+Host (a bare 127.0.0.1 would be refused once operators list only their public name) and says it
+came through the TLS proxy, so production's settings treat it as any proxied request. Standard
+library only: it runs every few seconds and must not import Django.
 """
 
 import http.client
@@ -31,4 +31,4 @@ def health_ok(port: int = 8000, timeout: float = 4.0) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if health_ok(int(os.environ.get("PORT", "8000"))) else 1)
+    sys.exit(0 if health_ok(int(os.environ.get("RECOGNIZE_HEALTHCHECK_PORT", "8000"))) else 1)

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,25 @@ def test_behind_a_tls_proxy_the_public_origin_is_trusted_and_https_recognised():
     more = {**env, "RECOGNIZE_CSRF_TRUSTED_ORIGINS": "https://a.example,https://b.example:8443"}
     started = _start(more, "print(json.dumps(settings.CSRF_TRUSTED_ORIGINS))")
     assert json.loads(started.stdout) == ["https://a.example", "https://b.example:8443"]
+
+
+def _variables_read_by(paths) -> set[str]:
+    """Names the code reads from the environment (os.environ, env_bool, env_list, *_ENV)."""
+    reads = re.compile(
+        r"""(?:environ(?:\.get)?[(\[]|env_bool\(|env_list\(|_ENV = )\s*["']([A-Z][A-Z0-9_]+)["']"""
+    )
+    found = set()
+    for path in paths:
+        found |= set(reads.findall(path.read_text()))
+    return found
+
+
+def test_every_variable_the_code_reads_is_documented():
+    packages = ("recognize_project", "accounts", "events", "devices", "actions", "biometrics")
+    server = [ROOT / "manage.py"]
+    for package in (*packages, "portal", "recognize_sdk"):
+        server += (ROOT / package).rglob("*.py")
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    read = _variables_read_by(server) - {"DJANGO_SETTINGS_MODULE"}
+    assert {"RECOGNIZE_MASTER_KEY", "DATABASE_URL", "RECOGNIZE_ORT_THREADS"} <= read
+    assert sorted(name for name in read if f"`{name}`" not in documented) == []
