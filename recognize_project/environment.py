@@ -153,6 +153,9 @@ def _value_errors(environ: Mapping[str, str]) -> list[str]:
     for name in FILES:
         if environ.get(name) and not Path(environ[name]).is_file():
             errors.append(f"{name} names {environ[name]!r}, which is not a readable file")
+    region = environ.get("RECOGNIZE_DEFAULT_PHONE_REGION")
+    if region and not re.fullmatch(r"[A-Za-z]{2}", region.strip()):
+        errors.append("RECOGNIZE_DEFAULT_PHONE_REGION must be a two-letter region, e.g. US or GB")
     header = environ.get("RECOGNIZE_PROXY_SSL_HEADER", "")
     if header and not HEADER_NAME.match(header):
         errors.append("RECOGNIZE_PROXY_SSL_HEADER must be a header name, e.g. X-Forwarded-Proto")

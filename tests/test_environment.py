@@ -62,6 +62,7 @@ def test_a_complete_production_environment_passes():
         ),
         ({"RECOGNIZE_PUSH_CA_FILE": "/nonexistent/ca.pem"}, "not a readable file"),
         ({"RECOGNIZE_PROXY_SSL_HEADER": "X_Forwarded Proto"}, "must be a header name"),
+        ({"RECOGNIZE_DEFAULT_PHONE_REGION": "USA"}, "must be a two-letter region"),
         ({"RECOGNIZE_DEBUG": "1"}, "RECOGNIZE_DEBUG must be off in production"),
     ],
 )
