@@ -58,9 +58,10 @@ def test_a_revoked_key_stops_working_at_once_where_it_was_remembered(other_proce
     _, secret = tenant_create(name="acme")
     other_process(_lookup, secret)
     secret_key_revoke(key=SecretKey.objects.get())  # commits
-    # The notification is on its way when the revoking statement returns; on one machine
-    # it has arrived well before the next request could.
-    assert other_process(_lookup, secret)[0] is None
+    # The notification is on its way when the revoking statement returns; on an idle machine
+    # it has arrived before the next request could, on a loaded one within a scheduling slice
+    # or two (the remembered entry itself would live on indefinitely).
+    assert _notified_within(2, lambda: other_process(_lookup, secret)[0] is None)
 
 
 def test_a_change_made_by_plain_sql_is_announced_too(other_process):
@@ -70,7 +71,7 @@ def test_a_change_made_by_plain_sql_is_announced_too(other_process):
         cursor.execute(
             "UPDATE accounts_tenant SET lockout_threshold = 3 WHERE id = %s", [tenant.pk]
         )
-    assert other_process(_lookup, secret)[0].lockout_threshold == 3
+    assert _notified_within(2, lambda: other_process(_lookup, secret)[0].lockout_threshold == 3)
 
 
 def test_a_transaction_sees_its_own_revocation(other_process):
