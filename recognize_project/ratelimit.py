@@ -38,10 +38,18 @@ def _redis_pool():
 
 
 def _redis_connection():
-    """This thread's Redis connection (a new one in a forked child, which must not share it)."""
+    """This thread's Redis connection (a new one in a forked child, which must not share it).
+
+    Made from the pool's settings but not counted by the pool: a thread keeps its connection
+    for its life and nothing returns it, so a server that starts a thread per request (the
+    test's live server) would exhaust the pool's limit; a finished thread's connection closes
+    when it is collected.
+    """
     held = getattr(_redis_connections, "held", None)
     if held is None or held[0] != os.getpid():
-        held = _redis_connections.held = (os.getpid(), _redis_pool().make_connection())
+        pool = _redis_pool()
+        connection = pool.connection_class(**pool.connection_kwargs)
+        held = _redis_connections.held = (os.getpid(), connection)
     return held[1]
 
 
