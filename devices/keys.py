@@ -82,28 +82,34 @@ def public_key_from_query(value: str) -> DevicePublicKey:
         return public_key_parse(value)
 
 
-def _signature_bytes(signature: str) -> bytes | None:
+def _signature_candidates(signature: str) -> list[bytes]:
+    """The DER signatures ``signature`` (base64) may stand for.
+
+    64 bytes are WebCrypto's raw r‖s, unless they are a DER signature of short integers: a raw
+    signature starts with 0x30 once in 256, so both readings are tried then.
+    """
     try:
         raw = b64decode_any(signature) if isinstance(signature, str) else b""
     except (ValueError, binascii.Error):
-        return None
-    if len(raw) == 64 and raw[0] != 0x30:
-        return encode_dss_signature(
-            int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
-        )
-    return raw or None
+        return []
+    if not raw or len(raw) > 80:
+        return []
+    if len(raw) != 64:
+        return [raw]
+    as_raw = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    return [raw, as_raw] if raw[0] == 0x30 else [as_raw]
 
 
 def signature_is_valid(key: ec.EllipticCurvePublicKey, signature: str, message: str) -> bool:
-    """Whether ``signature`` (base64) is an ECDSA-SHA256 signature of ``message`` by ``key``."""
-    raw = _signature_bytes(signature)
-    if raw is None or len(raw) > 80:
-        return False
-    try:
-        key.verify(raw, message.encode(), ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError):
-        return False
-    return True
+    """Whether ``signature`` (base64, DER or raw r‖s) is an ECDSA-SHA256 signature of
+    ``message`` by ``key``."""
+    for candidate in _signature_candidates(signature):
+        try:
+            key.verify(candidate, message.encode(), ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError):
+            continue
+        return True
+    return False
 
 
 def time_window_messages(now: float | None = None) -> list[str]:
