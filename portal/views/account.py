@@ -35,13 +35,17 @@ DEVICE_TYPE_NAMES = {
     DeviceType.BACKUP: "Backup for recovery",
     DeviceType.TEMPORARY: "Temporary (this sign-in only)",
 }
+#: The platform the web client (clients/web) binds its devices with.
+WEB_PLATFORM = "web"
 
 #: How the audit log's events read in the portal.
 EVENT_NAMES = {
     "portal.signed_in": "Signed in to this portal",
     "portal.signed_out": "Signed out",
     "portal.reauthenticated": "Confirmed it was you",
+    "device.bound": "Added a device",
     "device.deleted": "Deleted a device",
+    "authenticator.created": "Added a way to verify",
     "authenticator.deleted": "Deleted a way to verify",
     "totp.enrolled": "Set up an authenticator app",
     "recovery_codes.generated": "Made new recovery codes",
@@ -57,6 +61,8 @@ def home_page(request, *, user: EndUser):
     devices = list(device_selectors.device_list(user=user))
     for device in devices:
         device.type_name = DEVICE_TYPE_NAMES.get(device.type, device.type)
+        if device.type == DeviceType.SDK and device.platform == WEB_PLATFORM:
+            device.type_name = "Web browser"
     authenticators = list(device_selectors.authenticator_list(user=user))
     for authenticator in authenticators:
         authenticator.method_name = METHOD_NAMES.get(

@@ -2,11 +2,22 @@
 headless Chromium: it binds a non-extractable WebCrypto key with a token the official Python
 SDK's track issued, verifies an action that the tenant's backend then validates once, signs its
 own push and unbind requests under server nonces, and reports a lost key as a recovery case.
+A signed-in portal user makes this browser one of their devices ("use this browser as a
+device") and sees it marked in the device list.
 """
+
+import re
+import uuid
 
 import pytest
 
+from tests.integration.conftest import ROOT
+
 pytestmark = pytest.mark.integration
+
+SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
+CODE = re.compile(r"Your code: (\d{6})")
+LINK = re.compile(r"(http\S+/portal/link/\S+)")
 
 #: Loads the package into the page, as an app's own module would import it.
 IMPORT = "const web = await import('/static/recognize-web/index.js');"
@@ -119,3 +130,64 @@ def test_a_lost_key_is_a_recovery_case(live, browser):
     )
     assert missing == {"lost": True, "name": "DeviceKeyLostError", "reason": "missing"}
     context.close()
+
+
+def _mail_body(mailbox, address: str, says: str) -> str:
+    message = mailbox.wait_for(lambda m: m["To"] == address and says in m.get_content())
+    return message.get_content()
+
+
+def test_a_portal_user_uses_this_browser_as_a_device(live, smtp_server, browser):
+    _, mailbox = smtp_server
+    address = f"carol-{uuid.uuid4().hex[:8]}@example.com"
+    live.server.update_user("carol", {"email": address, "displayName": "Carol"})
+    live.bound_device("carol", "Phone")
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live.base_url}/portal/t/{live.tenant_id}/")
+    page.fill("input[name=address]", address)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/portal/code")
+    page.goto(LINK.search(_mail_body(mailbox, address, "You asked to sign in")).group(1))
+    page.click("[data-test=use-link]")
+    page.wait_for_url(f"{live.base_url}/portal/")
+
+    page.click("[data-test=use-this-browser]")
+    page.wait_for_url("**/portal/reauth?next=*")
+    page.fill("#code", CODE.search(_mail_body(mailbox, address, "confirm a change")).group(1))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/portal/this-browser")
+    page.locator("[data-test=web-device-form]").wait_for(state="visible")
+    _screenshot(page, "01-this-browser")
+    page.fill("#device-name", "Carol's Chromium")
+    page.click("[data-test=web-device-bind]")
+    page.wait_for_url(f"{live.base_url}/portal/")
+
+    this_browser = page.locator("[data-test=devices] li", has_text="Carol's Chromium")
+    this_browser.locator("[data-test=this-browser]").wait_for(state="visible")
+    assert page.locator("[data-test=devices] [data-test=this-browser]").count() == 1
+    assert page.locator("[data-test=use-this-browser]").is_hidden()
+    assert "Web browser" in this_browser.inner_text()
+    _screenshot(page, "02-home-this-browser")
+    listed = {d["name"]: d["platform"] for d in live.list_devices("carol")}
+    assert listed == {"Phone": "python", "Carol's Chromium": "web"}
+
+    # The key the portal bound answers a sign-in the tenant's backend then validates.
+    tracked = live.server.track("carol", "signIn")
+    verified = _run(
+        page, f"return await {_device(live)}.verify({{token: args.token}});", token=tracked["token"]
+    )
+    assert live.server.validate_challenge({"token": verified["token"]})["is_valid"] is True
+
+    page.goto(f"{live.base_url}/portal/this-browser")
+    status = page.locator("[data-test=web-device-status]")
+    status.wait_for(state="visible")
+    assert status.inner_text() == "This browser is already one of your devices."
+    assert page.locator("[data-test=web-device-form]").is_hidden()
+    context.close()
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"web-device-{name}.png", full_page=True)
