@@ -9,6 +9,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 ENV RECOGNIZE_MODEL_DIR=/models
 RUN python -m recognize_sdk.face.models fetch --model-dir /models
+RUN npm ci --prefix clients/web --omit=dev --no-audit --no-fund --loglevel=error
 RUN RECOGNIZE_SECRET_KEY=build RECOGNIZE_MASTER_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput -v0
 EXPOSE 8000

@@ -9,6 +9,10 @@ INSTALLED := $(VENV)/.installed-requirements
 # the lock or package.json changed.
 NODE_HARNESS := tests/sdk_clients/node
 NODE_INSTALLED := $(NODE_HARNESS)/node_modules/.package-lock.json
+# The web client's one dependency, onnxruntime-web (pinned, from its lock): the server serves
+# its WASM runtime to browsers that compute the face embedding on the device.
+WEB_CLIENT := clients/web
+WEB_INSTALLED := $(WEB_CLIENT)/node_modules/.package-lock.json
 
 .PHONY: setup run test bench lint worker
 
@@ -18,8 +22,9 @@ $(INSTALLED): requirements.txt
 	$(BIN)/python -m pip install -q -r requirements.txt
 	touch $@
 
-## setup: virtualenv, pinned packages, face models, database, static files
-setup: $(INSTALLED)
+## setup: virtualenv, pinned packages, face models, the browser's ONNX runtime, database,
+## static files
+setup: $(INSTALLED) $(WEB_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -34,10 +39,13 @@ run: setup
 $(NODE_INSTALLED): $(NODE_HARNESS)/package.json $(NODE_HARNESS)/package-lock.json
 	npm ci --prefix $(NODE_HARNESS) --no-audit --no-fund --loglevel=error
 
+$(WEB_INSTALLED): $(WEB_CLIENT)/package.json $(WEB_CLIENT)/package-lock.json
+	npm ci --prefix $(WEB_CLIENT) --no-audit --no-fund --loglevel=error
+
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
 ## (and the portal in a headless Chromium, installed with apt when missing); the official
 ## server SDKs (Python, and Node from the pinned lock) run against a served Recognize
-test: $(INSTALLED) $(NODE_INSTALLED)
+test: $(INSTALLED) $(NODE_INSTALLED) $(WEB_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	scripts/chromium.sh
 	scripts/test.sh

@@ -24,3 +24,13 @@ export {
 
 /** The package's version (semver), as in package.json. */
 export const VERSION = "0.1.0";
+export {
+  CHIP_SIZE,
+  EMBEDDING_DIM,
+  FaceEmbedder,
+  ModelIntegrityError,
+  cosine,
+  faceRuntimeLoad,
+  l2Normalize,
+  modelBytesLoad,
+} from "./face.js";
