@@ -1,5 +1,6 @@
-"""The browser's face embedding (``clients/web/src/face.js``, onnxruntime-web) against the
-Python pipeline's, on the same aligned chips of every dev photo: cosine ≥ 0.995 each.
+"""The browser's face embedding (``clients/web/src/face.js``, onnxruntime-web) and protected
+template (``protect.js``) against the Python pipeline's, on the same aligned chips of every dev
+photo and the same seed: cosine ≥ 0.995 each.
 
 The chips are cut by the Python pipeline (decode, MTCNN, 5-point alignment) and handed to the
 page; the page downloads only the runtime and the model (content-hashed URLs, checked by
@@ -18,6 +19,7 @@ from recognize_sdk.face.detect import locate_single_face
 from recognize_sdk.face.embed import embed
 from recognize_sdk.face.errors import FaceError
 from recognize_sdk.face.pipeline import DECODE_MIN_LONG_SIDE
+from recognize_sdk.face.protect import cosine, protect
 from tests.support import FACES_DIR
 
 pytestmark = pytest.mark.integration
@@ -38,16 +40,19 @@ def _chips() -> dict[str, np.ndarray]:
     return chips
 
 
-EMBED_ALL = """async (chips) => {
-  const face = await import('/static/recognize-web/face.js');
-  const runtime = await face.faceRuntimeLoad();
-  const embedder = await face.FaceEmbedder.create(runtime);
-  const out = {};
+SEED = bytes(range(100, 132))
+EMBED_ALL = """async ({chips, seed}) => {
+  const web = await import('/static/recognize-web/index.js');
+  const runtime = await web.faceRuntimeLoad();
+  const embedder = await web.FaceEmbedder.create(runtime);
+  const embeddings = {};
+  const templates = {};
   for (const [name, encoded] of Object.entries(chips)) {
-    const chip = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
-    out[name] = Array.from(await embedder.embed(chip));
+    const embedding = await embedder.embed(web.base64Decode(encoded));
+    embeddings[name] = Array.from(embedding);
+    templates[name] = Array.from(await web.protect(embedding, web.base64Decode(seed)));
   }
-  return out;
+  return {embeddings, templates};
 }"""
 
 
@@ -63,15 +68,17 @@ def test_browser_embeddings_match_the_python_pipeline(live, browser):
     requests = []
     page.on("request", lambda request: requests.append(request))
     encoded = {name: base64.b64encode(chip.tobytes()).decode() for name, chip in chips.items()}
-    in_browser = page.evaluate(EMBED_ALL, encoded)
+    seed = base64.b64encode(SEED).decode()
+    in_browser = page.evaluate(EMBED_ALL, {"chips": encoded, "seed": seed})
 
-    similarities = {}
+    embeddings, templates = {}, {}
     for name, chip in chips.items():
-        ours = np.asarray(in_browser[name], dtype=np.float64)
-        reference = embed(chip).astype(np.float64)
-        similarities[name] = float(ours @ reference / np.linalg.norm(ours))
-    worst = min(similarities, key=similarities.get)
-    assert similarities[worst] >= PARITY, (worst, similarities[worst])
+        reference = embed(chip)
+        embeddings[name] = cosine(in_browser["embeddings"][name], reference)
+        templates[name] = cosine(in_browser["templates"][name], protect(reference, SEED))
+    for similarities in (embeddings, templates):
+        worst = min(similarities, key=similarities.get)
+        assert similarities[worst] >= PARITY, (worst, similarities[worst])
 
     assert requests, "the page downloaded the runtime and the model"
     assert all(request.method == "GET" and request.post_data is None for request in requests)

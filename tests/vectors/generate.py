@@ -14,6 +14,7 @@ Numbers in ``fields`` are the ones a JavaScript client can send as they are: int
 import base64
 import hashlib
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from recognize_sdk.face import protect as face_protect
 from recognize_sdk.proof import content_digest, device_request_message, proof_message
 
 VECTORS_DIR = Path(__file__).resolve().parent
@@ -202,6 +204,31 @@ def _public_key_vectors() -> list[dict]:
     return cases
 
 
+def _face_protection_vectors() -> list[dict]:
+    """Seeds → SHAKE-256 expansion, rotation matrix entries and the protected template of a
+    fixed embedding (``recognize_sdk/face/protect.py``)."""
+    cases = []
+    seeds = [("counting seed", bytes(range(32))), ("hashed seed", hashlib.sha256(b"2").digest())]
+    for (name, seed), dim in zip(seeds * 2, (128, 128, 4, 16), strict=True):
+        info = b"dim=" + str(dim).encode()
+        rotation = face_protect.rotation_from_seed(seed, dim)
+        embedding = [math.sin(1.0 + 0.37 * i) for i in range(dim)]
+        cases.append(
+            {
+                "name": f"{name}, {dim}-d",
+                "seed": base64.b64encode(seed).decode(),
+                "dim": dim,
+                "expanded": face_protect._expand(seed, 64, info).hex(),
+                "rotationFirstRow": [float(x) for x in rotation[0, :8]],
+                "rotationLastRow": [float(x) for x in rotation[-1, -8:]],
+                "rotationDiagonal": [float(x) for x in rotation.diagonal()[:8]],
+                "embedding": embedding,
+                "protected": [float(x) for x in face_protect.protect(embedding, seed)],
+            }
+        )
+    return cases
+
+
 def vectors() -> dict[str, object]:
     """Every vector file's name and content."""
     return {
@@ -209,6 +236,7 @@ def vectors() -> dict[str, object]:
         "proofs.json": _proof_vectors(),
         "signatures.json": _signature_vectors(),
         "public_keys.json": _public_key_vectors(),
+        "face_protection.json": _face_protection_vectors(),
     }
 
 

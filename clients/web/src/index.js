@@ -34,3 +34,4 @@ export {
   l2Normalize,
   modelBytesLoad,
 } from "./face.js";
+export { MIN_SEED_BYTES, protect, rotationFromSeed } from "./protect.js";
