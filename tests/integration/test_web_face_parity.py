@@ -4,8 +4,9 @@ photo and the same seed: cosine ≥ 0.995 each.
 
 The chips are cut by the Python pipeline (decode, MTCNN, 5-point alignment) and handed to the
 page; the page downloads only the runtime and the model (content-hashed URLs, checked by
-SHA-256) and sends nothing: Chromium's network log holds no request with a body. Detection and
-alignment in the browser are not ported yet (issue 16), so this is embedding parity.
+SHA-256) and sends nothing: Chromium's network log holds no request with a body. A second test
+has the page cut the chips itself (``align.js``) from the decoded pixels and MTCNN's landmarks.
+MTCNN in the browser is not ported yet (issue 16).
 """
 
 import base64
@@ -84,4 +85,46 @@ def test_browser_embeddings_match_the_python_pipeline(live, browser):
     assert all(request.method == "GET" and request.post_data is None for request in requests)
     paths = {request.url.split("?")[0].removeprefix(live.base_url) for request in requests}
     assert all(path.startswith(("/static/", "/web-client/")) for path in paths), paths
+    context.close()
+
+
+ALIGN_AND_EMBED = """async ({pixels, width, height, landmarks}) => {
+  const web = await import('/static/recognize-web/index.js');
+  window.embedder ??= await web.FaceEmbedder.create(await web.faceRuntimeLoad());
+  const chip = web.alignFace({width, height, data: web.base64Decode(pixels)}, landmarks);
+  return {chip: web.base64Encode(chip), embedding: Array.from(await window.embedder.embed(chip))};
+}"""
+
+
+def test_browser_alignment_cuts_the_python_chip(live, browser):
+    """On the decoded pixels and MTCNN landmarks of every ninth dev photo (the pixels travel
+    to the page through Playwright, not the network): the same chip, and so the same
+    embedding."""
+    photos = sorted((FACES_DIR / "dev").glob("*/*"))[::9]
+    if not photos:
+        pytest.skip(f"no dev photos in {FACES_DIR}")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live.base_url}/portal/signed-out")
+    requests = []
+    page.on("request", lambda request: requests.append(request))
+    for photo in photos:
+        image = decode_image(photo.read_bytes(), min_long_side=DECODE_MIN_LONG_SIDE)
+        image, face = locate_single_face(image)
+        reference = align_face(image, face.landmarks)
+        pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        result = page.evaluate(
+            ALIGN_AND_EMBED,
+            {
+                "pixels": base64.b64encode(pixels.tobytes()).decode(),
+                "width": image.width,
+                "height": image.height,
+                "landmarks": face.landmarks.tolist(),
+            },
+        )
+        chip = np.frombuffer(base64.b64decode(result["chip"]), dtype=np.uint8)
+        difference = np.abs(chip.astype(int) - reference.reshape(-1).astype(int))
+        assert difference.max() <= 1, (photo.name, int(difference.max()))
+        assert cosine(result["embedding"], embed(reference)) >= PARITY, photo.name
+    assert all(request.method == "GET" and request.post_data is None for request in requests)
     context.close()

@@ -5,14 +5,18 @@ signs that is not made in both implementations fails one of the two.
 """
 
 import base64
+import hashlib
 import json
 import math
 
+import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from PIL import Image
 
 from devices.keys import public_key_parse
 from recognize_sdk.face import protect as face_protect
+from recognize_sdk.face.align import align_face
 from recognize_sdk.proof import (
     content_digest,
     device_request_message,
@@ -98,3 +102,10 @@ def test_face_protection(case):
     assert rotation[-1, -8:].tolist() == pytest.approx(case["rotationLastRow"], abs=1e-12)
     protected = face_protect.protect(case["embedding"], seed)
     assert protected.tolist() == pytest.approx(case["protected"], abs=1e-6)
+
+
+@pytest.mark.parametrize("case", _load("face_alignment.json"), ids=lambda case: case["name"])
+def test_face_alignment(case):
+    image = Image.fromarray(generate.synthetic_image(case["width"], case["height"]))
+    chip = align_face(image, np.array(case["landmarks"]))
+    assert hashlib.sha256(chip.tobytes()).hexdigest() == case["chipSha256"]

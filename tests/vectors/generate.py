@@ -18,11 +18,14 @@ import math
 import struct
 from pathlib import Path
 
+import numpy as np
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from PIL import Image
 
 from recognize_sdk.face import protect as face_protect
+from recognize_sdk.face.align import align_face
 from recognize_sdk.proof import content_digest, device_request_message, proof_message
 
 VECTORS_DIR = Path(__file__).resolve().parent
@@ -229,6 +232,45 @@ def _face_protection_vectors() -> list[dict]:
     return cases
 
 
+def synthetic_image(width: int, height: int) -> np.ndarray:
+    """An RGB test pattern both languages can draw: ``(7x + 3y + 50c + xy) mod 256``."""
+    y, x, c = np.mgrid[0:height, 0:width, 0:3]
+    return ((7 * x + 3 * y + 50 * c + x * y) % 256).astype(np.uint8)
+
+
+def _alignment_vectors() -> list[dict]:
+    """Chips ``align_face`` cuts from the synthetic pattern: a face smaller than the chip, and
+    one large enough that the region is box-averaged first (factor 4), both tilted."""
+    cases = []
+    for name, width, height, landmarks in (
+        (
+            "small tilted face",
+            160,
+            140,
+            [[60.2, 50.7], [101.9, 56.3], [78.4, 80.1], [62.3, 104.8], [95.6, 109.2]],
+        ),
+        (
+            "large face, reduced by 4",
+            720,
+            650,
+            [[250.5, 240.25], [470.75, 270.5], [350.1, 380.9], [255.3, 500.2], [440.8, 520.6]],
+        ),
+    ):
+        image = Image.fromarray(synthetic_image(width, height))
+        chip = align_face(image, np.array(landmarks))
+        cases.append(
+            {
+                "name": name,
+                "width": width,
+                "height": height,
+                "landmarks": landmarks,
+                "chipSha256": hashlib.sha256(chip.tobytes()).hexdigest(),
+                "chipFirstPixels": chip.reshape(-1)[:12].tolist(),
+            }
+        )
+    return cases
+
+
 def vectors() -> dict[str, object]:
     """Every vector file's name and content."""
     return {
@@ -237,6 +279,7 @@ def vectors() -> dict[str, object]:
         "signatures.json": _signature_vectors(),
         "public_keys.json": _public_key_vectors(),
         "face_protection.json": _face_protection_vectors(),
+        "face_alignment.json": _alignment_vectors(),
     }
 
 

@@ -5,8 +5,8 @@
  * The face embedding on the device, mirroring `recognize_sdk/face/embed.py`: the same ONNX
  * model (dlib's ResNet converted by the server's setup), run by onnxruntime-web on an aligned
  * 150×150 RGB chip, L2-normalised. The model's bytes are checked against the SHA-256 the
- * server lists before they are run (`protect.js` then rotates the embedding). Detection and
- * 5-point alignment (`mtcnn.py`, `align.py`) are not ported yet (issue 16).
+ * server lists before they are run (`align.js` cuts the chip, `protect.js` rotates the
+ * embedding). MTCNN detection (`mtcnn.py`) is not ported yet (issue 16).
  *
  * The runtime is passed in (`faceRuntimeLoad` imports the one the server serves): without a
  * bundler or an import map a module cannot name the npm package itself.

@@ -35,3 +35,4 @@ export {
   modelBytesLoad,
 } from "./face.js";
 export { MIN_SEED_BYTES, protect, rotationFromSeed } from "./protect.js";
+export { alignFace, chipTemplate, similarityTransform } from "./align.js";
