@@ -6,10 +6,12 @@ The chips are cut by the Python pipeline (decode, MTCNN, 5-point alignment) and 
 page; the page downloads only the runtime and the model (content-hashed URLs, checked by
 SHA-256) and sends nothing: Chromium's network log holds no request with a body. A second test
 has the page cut the chips itself (``align.js``) from the decoded pixels and MTCNN's landmarks.
-MTCNN in the browser is not ported yet (issue 16).
+A third binds the page, enrolls a face computed there and authenticates with it through the
+Client API, sending only protected vectors. MTCNN in the browser is not ported yet (issue 16).
 """
 
 import base64
+import json
 
 import numpy as np
 import pytest
@@ -127,4 +129,76 @@ def test_browser_alignment_cuts_the_python_chip(live, browser):
         assert difference.max() <= 1, (photo.name, int(difference.max()))
         assert cosine(result["embedding"], embed(reference)) >= PARITY, photo.name
     assert all(request.method == "GET" and request.post_data is None for request in requests)
+    context.close()
+
+
+FACE_FLOW = """async ({chip, call, token, tenantId}) => {
+  const web = await import('/static/recognize-web/index.js');
+  window.embedder ??= await web.FaceEmbedder.create(await web.faceRuntimeLoad());
+  const device = new web.WebDevice({baseUrl: location.origin, tenantId});
+  if (call === 'bind') return await device.bind({token, name: 'Chromium'});
+  if (call === 'faceDeenroll') {
+    const removed = await device.faceDeenroll({token});
+    return {removed, binding: (await device.status()).binding};
+  }
+  const embedding = await window.embedder.embed(web.base64Decode(chip));
+  try {
+    return await device[call]({token, embedding});
+  } catch (error) {
+    return {error: error.code ?? error.name};
+  }
+}"""
+
+
+def _chip(relative: str) -> str:
+    image = decode_image((FACES_DIR / relative).read_bytes(), min_long_side=DECODE_MIN_LONG_SIDE)
+    image, face = locate_single_face(image)
+    return base64.b64encode(align_face(image, face.landmarks).tobytes()).decode()
+
+
+def test_a_browser_enrolls_and_authenticates_a_face_on_the_device(live, browser):
+    """Bind, enroll person A, authenticate as A (the backend validates it once) and as B
+    (refused): the page sends only protected vectors, signed by its key."""
+    if not (FACES_DIR / "dev").is_dir():
+        pytest.skip(f"no dev photos in {FACES_DIR}")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live.base_url}/portal/signed-out")
+    bodies = []
+    page.on("request", lambda request: bodies.append(request.post_data or ""))
+
+    def run(call: str, token: str, chip: str = "") -> dict:
+        args = {"chip": chip, "call": call, "token": token, "tenantId": live.tenant_id}
+        return page.evaluate(FACE_FLOW, args)
+
+    def token(action: str, **attributes) -> str:
+        return live.server.track("dana", action, attributes)["token"]
+
+    assert run("bind", token("enroll", scope="add:authenticators"))["userId"] == "dana"
+    enrolled = run(
+        "faceEnroll", token("enroll", scope="add:authenticators"), _chip("dev/id01/img1.jpg")
+    )
+    assert enrolled["status"] == "SUCCEEDED" and enrolled["verificationMethod"] == "FACE"
+
+    passed = run("faceAuthenticate", token("pay"), _chip("dev/id01/img2.jpg"))
+    assert passed["state"] == "CHALLENGE_SUCCEEDED"
+    assert live.server.validate_challenge({"token": passed["token"]})["is_valid"] is True
+    assert live.server.validate_challenge({"token": passed["token"]})["is_valid"] is False
+
+    refused = run("faceAuthenticate", token("pay"), _chip("dev/id02/img26.jpg"))
+    assert refused == {"error": "face_mismatch"}
+
+    deenrolled = run("faceDeenroll", passed["token"])
+    assert "faceSeed" not in deenrolled["binding"]
+    assert run("faceAuthenticate", token("pay"), _chip("dev/id01/img2.jpg")) == {
+        "error": "face_seed_missing"
+    }
+
+    # No image byte left the page: every body is a small JSON object without an image, and a
+    # protected vector is 128 float32 (684 base64 characters).
+    sent = [json.loads(body) for body in bodies if body]
+    assert sent and all(len(body) < 2048 for body in bodies)
+    assert not any("image" in body for body in sent)
+    vectors = [b.get("protectedTemplate") or b.get("protectedProbe") for b in sent]
+    assert sorted(len(v) for v in vectors if v) == [684, 684, 684]
     context.close()

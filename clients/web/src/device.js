@@ -14,7 +14,11 @@
 
 import { RecognizeClient, RecognizeError } from "./client.js";
 import { KeyStore, keyGenerate, keySign } from "./keystore.js";
-import { deviceRequestMessage } from "./proof.js";
+import { base64Decode, base64Encode, deviceRequestMessage, proofMessage } from "./proof.js";
+import { protect } from "./protect.js";
+
+/** Bytes of the per-enrollment seed that defines the template's rotation. */
+export const SEED_BYTES = 32;
 
 /**
  * This browser has no usable device key for the server: `reason` is `missing` (no key is
@@ -38,6 +42,29 @@ export class DeviceKeyLostError extends Error {
     this.code = "device_key_lost";
     this.reason = reason;
   }
+}
+
+/**
+ * No face is enrolled from this browser (or its seed went with the site's data): enroll again,
+ * or recover the account with a backup client state.
+ */
+export class FaceSeedMissingError extends Error {
+  constructor() {
+    super("No face is enrolled on this browser.");
+    this.name = "FaceSeedMissingError";
+    this.code = "face_seed_missing";
+  }
+}
+
+/**
+ * Little-endian float32 bytes of `vector`, the form the API takes for templates and probes.
+ * @param {Float32Array} vector
+ */
+function float32Bytes(vector) {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  vector.forEach((value, index) => view.setFloat32(index * 4, value, true));
+  return bytes;
 }
 
 /**
@@ -239,6 +266,73 @@ export class WebDevice {
         verificationCode: code,
       }),
     );
+  }
+
+  /**
+   * Enroll the face whose embedding (`FaceEmbedder.embed`) is given, under a new seed kept
+   * with this browser's key: only the protected template leaves the page, signed by the key
+   * over a fresh challenge. Needs a token with `add:authenticators`.
+   * @param {{token: string, embedding: ArrayLike<number>}} args
+   */
+  async faceEnroll({ token, embedding }) {
+    const key = await this.key();
+    const seed = crypto.getRandomValues(new Uint8Array(SEED_BYTES));
+    await this.keyStore.put({ ...key, binding: { ...key.binding, faceSeed: base64Encode(seed) } });
+    return this.faceSubmit("enroll", "protectedTemplate", { token, embedding, seed });
+  }
+
+  /**
+   * Prove the action's user is in front of this browser with the embedding of a live capture;
+   * returns the server's new token (a mismatch is a `RecognizeError` `face_mismatch`).
+   * @param {{token: string, embedding: ArrayLike<number>}} args
+   */
+  async faceAuthenticate({ token, embedding }) {
+    const encoded = /** @type {string | undefined} */ ((await this.key()).binding.faceSeed);
+    if (!encoded) throw new FaceSeedMissingError();
+    const seed = base64Decode(encoded);
+    return this.faceSubmit("authenticate", "protectedProbe", { token, embedding, seed });
+  }
+
+  /**
+   * Delete the face (token from a recent face authentication) and forget the seed.
+   * @param {{token: string}} args
+   */
+  async faceDeenroll({ token }) {
+    const result = await this.client.request("POST", "/v1/client/face/deenroll", {
+      body: {},
+      token,
+    });
+    const key = await this.key();
+    const { faceSeed: _forgotten, ...binding } = key.binding;
+    await this.keyStore.put({ ...key, binding });
+    return result;
+  }
+
+  /**
+   * @param {string} operation `enroll` or `authenticate`
+   * @param {string} field the body field of the protected vector
+   * @param {{token: string, embedding: ArrayLike<number>, seed: Uint8Array}} args
+   */
+  async faceSubmit(operation, field, { token, embedding, seed }) {
+    const key = await this.key();
+    const vector = float32Bytes(await protect(embedding, seed));
+    const { challengeId } = await this.client.challenge({ token });
+    const signature = await this.signWith(key.privateKey, await proofMessage(challengeId, vector));
+    const body = {
+      [field]: base64Encode(vector),
+      challengeId,
+      publicKey: key.publicKey,
+      signature,
+    };
+    let result = await this.known(() =>
+      this.client.request("POST", `/v1/client/face/${operation}`, { body, token }),
+    );
+    const deadline = Date.now() + 60_000;
+    while (result.status === "PENDING" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      result = await this.client.request("GET", `/v1/client/face/jobs/${result.jobId}`, { token });
+    }
+    return result;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 
 export { RecognizeClient, RecognizeError } from "./client.js";
-export { DeviceKeyLostError, WebDevice } from "./device.js";
+export { DeviceKeyLostError, FaceSeedMissingError, SEED_BYTES, WebDevice } from "./device.js";
 export { KeyStore, keyGenerate, keySign } from "./keystore.js";
 export {
   base64Decode,

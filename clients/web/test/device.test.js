@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
 import { test } from "node:test";
 
-import { DeviceKeyLostError, RecognizeClient, WebDevice } from "../src/index.js";
-import { base64Decode, deviceRequestMessage } from "../src/proof.js";
+import { DeviceKeyLostError, FaceSeedMissingError, RecognizeClient, WebDevice } from "../src/index.js";
+import { base64Decode, deviceRequestMessage, proofMessage } from "../src/proof.js";
 
 const TENANT = "6a0c8a34-4e0b-4d51-9a0e-7d1f2b3c4d5e";
 
@@ -68,8 +68,20 @@ function standIn() {
       state.bound = null;
       return reply(200, { removedAuthenticatorId: "a1" });
     }
+    if (path === "/v1/client/face/enroll" || path === "/v1/client/face/authenticate") {
+      const field = path.endsWith("enroll") ? "protectedTemplate" : "protectedProbe";
+      const vector = base64Decode(body[field]);
+      const message = await proofMessage(body.challengeId, vector);
+      if (vector.length !== 512 || !verifies(body.publicKey, message, body.signature)) {
+        return reply(401, { errorCode: "invalid_signature" });
+      }
+      state.vectors.push(new Float32Array(vector.buffer));
+      return reply(202, { status: "PENDING", jobId: "job-1" });
+    }
+    if (path === "/v1/client/face/jobs/job-1") return reply(200, { status: "SUCCEEDED" });
     return reply(404, { errorCode: "not_found" });
   };
+  state.vectors = [];
   return state;
 }
 
@@ -120,4 +132,23 @@ test("a key the server no longer knows is a lost key too", async () => {
   await browser.bind({ token: "enroll-token" });
   server.bound = null;
   await assert.rejects(browser.verify(), (error) => error instanceof DeviceKeyLostError && error.reason === "revoked");
+});
+
+test("a face is sent only as a signed protected vector, and the seed stays here", async () => {
+  const server = standIn();
+  const browser = device(server);
+  await browser.bind({ token: "enroll-token" });
+  await assert.rejects(
+    browser.faceAuthenticate({ token: "pay", embedding: [1, 0, 0] }),
+    FaceSeedMissingError,
+  );
+  const embedding = Array.from({ length: 128 }, (_, i) => Math.sin(i));
+  assert.deepEqual(await browser.faceEnroll({ token: "enroll", embedding }), { status: "SUCCEEDED" });
+  assert.deepEqual(await browser.faceAuthenticate({ token: "pay", embedding }), { status: "SUCCEEDED" });
+  const [template, probe] = server.vectors;
+  assert.deepEqual(template, probe); // same seed, same embedding: same protected vector
+  assert.notDeepEqual(Array.from(template), embedding.map(Math.fround));
+  const sent = server.requests.filter((request) => request.path.startsWith("/v1/client/face/"));
+  assert.ok(sent.every((request) => !JSON.stringify(request.body).includes("faceSeed")));
+  assert.equal((await browser.status()).binding.faceSeed.length, 44);
 });
