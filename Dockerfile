@@ -13,4 +13,4 @@ RUN npm ci --prefix clients/web --omit=dev --no-audit --no-fund --loglevel=error
 RUN RECOGNIZE_SECRET_KEY=build RECOGNIZE_MASTER_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     python manage.py collectstatic --noinput -v0
 EXPOSE 8000
-CMD ["gunicorn", "recognize_project.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2"]
+CMD ["gunicorn", "-c", "recognize_project/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "2"]

@@ -31,10 +31,10 @@ setup: $(INSTALLED) $(WEB_INSTALLED)
 
 ## run: the embedded default (SQLite, eager Celery) on 127.0.0.1:8000 with a demo tenant
 run: setup
-	@echo "Demo tenant (keep the secret key private):"
+	@echo "Demo tenant (its secret key is in var/demo-tenant.json, mode 0600; never printed):"
 	@$(BIN)/python manage.py demo_tenant
 	@echo "Serving on http://127.0.0.1:8000  (admin: python manage.py createsuperuser, then /admin/)"
-	$(BIN)/gunicorn recognize_project.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+	$(BIN)/gunicorn -c recognize_project/gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
 $(NODE_INSTALLED): $(NODE_HARNESS)/package.json $(NODE_HARNESS)/package-lock.json
 	npm ci --prefix $(NODE_HARNESS) --no-audit --no-fund --loglevel=error

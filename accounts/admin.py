@@ -5,7 +5,10 @@ from django.contrib import admin
 
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
+from accounts.phones import phone_number_normalize
 from events.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
+from recognize_project.errors import ApplicationError
+from recognize_project.fields import user_id_problem
 
 
 class TenantForm(forms.ModelForm):
@@ -25,6 +28,7 @@ class TenantForm(forms.ModelForm):
             "liveness_level",
             "first_factors",
             "portal_sign_in",
+            "phone_region",
         ]
 
 
@@ -91,8 +95,38 @@ class SecretKeyAdmin(AuditedModelAdmin):
         return False  # keys are created from the tenant page, where they are shown once
 
 
+class EndUserForm(forms.ModelForm):
+    """A user's profile; a phone number is checked and kept in E.164 beside the typed form."""
+
+    external_id = forms.CharField(label="User id", max_length=255, strip=False)
+
+    def clean_external_id(self) -> str:
+        """Checked like a userId sent to the API: as typed, no invisible characters."""
+        value = self.cleaned_data["external_id"]
+        problem = user_id_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    class Meta:
+        model = EndUser
+        fields = ["tenant", "external_id", "email", "phone_number", "username", "display_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant")
+        try:
+            self.instance.phone_number_e164 = phone_number_normalize(
+                cleaned.get("phone_number"), tenant=tenant
+            )
+        except ApplicationError as invalid:
+            self.add_error("phone_number", invalid.message)
+        return cleaned
+
+
 @admin.register(EndUser)
 class EndUserAdmin(AuditedModelAdmin):
+    form = EndUserForm
     list_display = ("external_id", "tenant", "email", "phone_number", "created_at")
     list_filter = ("tenant",)
     search_fields = ("external_id", "email", "phone_number", "username")

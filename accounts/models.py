@@ -86,6 +86,12 @@ class Tenant(models.Model):
         blank=True,
         help_text="First factors users may sign in to the portal and start a recovery with.",
     )
+    phone_region = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="Two-letter region (ISO 3166) of phone numbers typed without a country code;"
+        " empty means RECOGNIZE_DEFAULT_PHONE_REGION.",
+    )
     portal_sign_in = models.CharField(
         max_length=16,
         choices=PortalSignIn.choices,
@@ -125,7 +131,16 @@ class EndUser(models.Model):
     )
     external_id = models.CharField(max_length=255, verbose_name="user id")
     email = models.EmailField(blank=True)
-    phone_number = models.CharField(max_length=32, blank=True)
+    phone_number = models.CharField(
+        max_length=32, blank=True, help_text="As the tenant gave it (returned as given)."
+    )
+    phone_number_e164 = models.CharField(
+        max_length=16,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="The same number in E.164: what codes are sent to and numbers are matched by.",
+    )
     username = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
     custom = models.JSONField(default=dict, blank=True)

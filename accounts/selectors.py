@@ -84,15 +84,20 @@ def user_get(*, tenant: Tenant, external_id: str) -> EndUser | None:
 
 
 def user_by_address(*, tenant: Tenant, email: str = "", phone_number: str = "") -> EndUser | None:
-    """The one user of ``tenant`` with this e-mail (any case) or phone number, else None.
+    """The one user of ``tenant`` with this e-mail (any case) or phone number (E.164), else None.
 
     None too when several users share the address: a code must reach exactly one account.
     """
     if email:
         users = EndUser.objects.filter(tenant=tenant, email__iexact=email.strip())
     elif phone_number:
-        users = EndUser.objects.filter(tenant=tenant, phone_number=phone_number.strip())
+        users = EndUser.objects.filter(tenant=tenant, phone_number_e164=phone_number.strip())
     else:
         return None
     found = list(users[:2])
     return found[0] if len(found) == 1 else None
+
+
+def tenant_list(*, limit: int) -> list[Tenant]:
+    """Tenants by name, for the portal's front door."""
+    return list(Tenant.objects.order_by("name", "created_at")[:limit])

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, SecretKey, Tenant
+from accounts.phones import phone_number_normalize
 from accounts.signals import account_changed
 
 SECRET_KEY_PREFIX = "rk_"
@@ -65,6 +66,10 @@ def tenant_create(*, name: str) -> tuple[Tenant, str]:
 def user_get_or_create(*, tenant: Tenant, external_id: str, **attrs: Any) -> EndUser:
     """The user ``external_id`` of ``tenant``, created on first sight with ``attrs``."""
     defaults = {k: v for k, v in attrs.items() if k in USER_FIELDS and v is not None}
+    if "phone_number" in defaults:
+        defaults["phone_number_e164"] = phone_number_normalize(
+            defaults["phone_number"], tenant=tenant
+        )
     try:
         user, _ = EndUser.objects.get_or_create(
             tenant=tenant, external_id=external_id, defaults=defaults
@@ -77,11 +82,19 @@ def user_get_or_create(*, tenant: Tenant, external_id: str, **attrs: Any) -> End
 @transaction.atomic
 def user_update(*, tenant: Tenant, external_id: str, data: dict[str, Any]) -> EndUser:
     """Set the given profile fields of a user, creating the user if needed."""
+    e164 = (
+        phone_number_normalize(data["phone_number"], tenant=tenant)
+        if "phone_number" in data
+        else None
+    )
     user = user_get_or_create(tenant=tenant, external_id=external_id)
     changed = [field for field in USER_FIELDS if field in data]
     for field in changed:
         value = data[field]
         setattr(user, field, value if value is not None else ({} if field == "custom" else ""))
+    if e164 is not None:
+        user.phone_number_e164 = e164
+        changed.append("phone_number_e164")
     if changed:
         user.save(update_fields=[*changed, "updated_at"])
     return user

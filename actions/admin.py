@@ -8,16 +8,35 @@ from actions.models import Action, ActionConfig, Rule
 from actions.rules import services as rule_services
 from devices.models import VerificationMethod
 from events.admin_audit import AuditedModelAdmin, ReadOnlyAdmin, checkboxes
+from recognize_project.fields import validate_action_code
+
+
+class ActionCodeFormField(forms.CharField):
+    """An action code typed by an operator: checked as typed, never trimmed (a trailing space
+    or newline would make a code no request ever carries)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=100, strip=False, validators=[validate_action_code], **kwargs)
+
+
+class ActionConfigForm(forms.ModelForm):
+    action_code = ActionCodeFormField()
+
+    class Meta:
+        model = ActionConfig
+        fields = ["tenant", "action_code", "default_outcome"]
 
 
 @admin.register(ActionConfig)
 class ActionConfigAdmin(AuditedModelAdmin):
+    form = ActionConfigForm
     list_display = ("action_code", "tenant", "default_outcome")
     list_filter = ("tenant", "default_outcome")
     search_fields = ("action_code",)
 
 
 class RuleForm(forms.ModelForm):
+    action_code = ActionCodeFormField()
     verification_methods = checkboxes(
         VerificationMethod.choices,
         "For CHALLENGE_REQUIRED only: the methods allowed; none means any enrolled.",

@@ -38,6 +38,7 @@ from actions.tokens import (
 from biometrics.models import FaceTemplate
 from devices.models import Device, DeviceType, VerificationMethod
 from recognize_project.errors import ApplicationError
+from recognize_project.fields import DEVICE_NAME_MAX, display_text_clean
 
 FORMAT_VERSION = 1
 PAYLOAD_VERSION = 1
@@ -139,7 +140,10 @@ def client_state_create(
             status=409,
         )
     device = Device.objects.create(
-        tenant=user.tenant, user=user, type=type, name=name[:200] or f"{type.title()} state"
+        tenant=user.tenant,
+        user=user,
+        type=type,
+        name=display_text_clean(name, DEVICE_NAME_MAX) or f"{type.title()} state",
     )
     payload = {
         "v": PAYLOAD_VERSION,

@@ -85,7 +85,8 @@ def recovery_start(*, tenant: Tenant, user_id: str) -> RecoveryStart:
     action.user, action.tenant = user, tenant
     event_record(tenant=tenant, user=user, event_type="recovery.started")
     token = token_issue(action=action, scopes=scopes)
-    url = f"{DEEP_LINK}?{urlencode({'server': settings.RECOGNIZE_PUBLIC_URL, 'token': token})}"
+    # In the fragment, like every link that carries a token (never a query string).
+    url = f"{DEEP_LINK}#{urlencode({'server': settings.RECOGNIZE_PUBLIC_URL, 'token': token})}"
     return RecoveryStart(action, token, token_decode(token).expires_at, url)
 
 

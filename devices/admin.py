@@ -1,9 +1,11 @@
 """Operator admin for devices and authenticators; deleting a device revokes it at once."""
 
+from django import forms
 from django.contrib import admin
 
 from devices.models import Authenticator, Device
 from events.admin_audit import AuditedModelAdmin
+from recognize_project.fields import DEVICE_NAME_MAX, display_text_clean
 
 
 class AuthenticatorInline(admin.TabularInline):
@@ -16,8 +18,15 @@ class AuthenticatorInline(admin.TabularInline):
         return False
 
 
+class DeviceForm(forms.ModelForm):
+    def clean_name(self) -> str:
+        """Cleaned like a name sent through the API (it shows up in the security e-mail)."""
+        return display_text_clean(self.cleaned_data.get("name", ""), DEVICE_NAME_MAX)
+
+
 @admin.register(Device)
 class DeviceAdmin(AuditedModelAdmin):
+    form = DeviceForm
     list_display = (
         "id",
         "type",

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
 from recognize_project.errors import ApplicationError
 
@@ -83,10 +86,11 @@ def public_key_from_query(value: str) -> DevicePublicKey:
 
 
 def _signature_candidates(signature: str) -> list[bytes]:
-    """The DER signatures ``signature`` (base64) may stand for.
+    """The DER encodings ``signature`` (base64) may stand for: itself when it is strict DER,
+    and its r‖s reading when it is 64 bytes long.
 
-    64 bytes are WebCrypto's raw r‖s, unless they are a DER signature of short integers: a raw
-    signature starts with 0x30 once in 256, so both readings are tried then.
+    A raw r‖s whose r begins with 0x30 looks like DER at a glance (1 signature in 256), so
+    the length and first byte decide nothing; both readings are tried.
     """
     try:
         raw = b64decode_any(signature) if isinstance(signature, str) else b""
@@ -94,18 +98,27 @@ def _signature_candidates(signature: str) -> list[bytes]:
         return []
     if not raw or len(raw) > 80:
         return []
-    if len(raw) != 64:
-        return [raw]
-    as_raw = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    return [raw, as_raw] if raw[0] == 0x30 else [as_raw]
+    candidates = []
+    try:
+        decode_dss_signature(raw)  # strict DER, or ValueError
+    except ValueError:
+        pass
+    else:
+        candidates.append(raw)
+    if len(raw) == 64:
+        r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
+        if r and s:
+            candidates.append(encode_dss_signature(r, s))
+    return candidates
 
 
 def signature_is_valid(key: ec.EllipticCurvePublicKey, signature: str, message: str) -> bool:
     """Whether ``signature`` (base64, DER or raw r‖s) is an ECDSA-SHA256 signature of
     ``message`` by ``key``."""
+    data = message.encode()
     for candidate in _signature_candidates(signature):
         try:
-            key.verify(candidate, message.encode(), ec.ECDSA(hashes.SHA256()))
+            key.verify(candidate, data, ec.ECDSA(hashes.SHA256()))
         except (InvalidSignature, ValueError):
             continue
         return True

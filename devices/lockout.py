@@ -14,6 +14,7 @@ The errors a caller raises are made here too, so every surface says the same thi
 ``Retry-After`` while locked, 401 with the attempts left (or the lock's end) after a failure.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -117,6 +118,15 @@ class ThrottleState(ThrottlingMixin):
         return self.policy
 
 
+def lock_words(until: datetime) -> str:
+    """When a lock ends, as a person reads it: "locked until 14:05 UTC (10 minutes)"."""
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if minutes >= 120:
+        span = f"about {round(minutes / 60)} hours"
+    return f"locked until {until:%H:%M} UTC ({span})"
+
+
 def raise_if_locked(throttled: ThrottlingMixin) -> None:
     """Refuse an attempt while ``throttled`` is locked (429, with ``Retry-After``)."""
     if throttled.verify_is_allowed():
@@ -125,7 +135,7 @@ def raise_if_locked(throttled: ThrottlingMixin) -> None:
     seconds = max(1, int((until - timezone.now()).total_seconds()))
     raise ApplicationError(
         "authenticator_locked",
-        f"Too many failed attempts; this authenticator is locked for {seconds} more seconds.",
+        f"Too many failed attempts; {lock_words(until)}.",
         status=429,
         extra={"lockedUntil": until.isoformat()},
         headers={"Retry-After": str(seconds)},
@@ -135,10 +145,9 @@ def raise_if_locked(throttled: ThrottlingMixin) -> None:
 def attempt_failure(throttled: ThrottlingMixin, code: str, what: str) -> ApplicationError:
     """The error for a failed attempt, saying how many are left or how long the lock lasts."""
     if not throttled.verify_is_allowed():
-        seconds = int((throttled.locked_until - timezone.now()).total_seconds())
         return ApplicationError(
             code,
-            f"{what}. Too many failed attempts: locked for {seconds} seconds.",
+            f"{what}. Too many failed attempts: {lock_words(throttled.locked_until)}.",
             status=401,
             extra={"lockedUntil": throttled.locked_until.isoformat()},
         )

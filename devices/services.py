@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 
 from accounts.models import EndUser, Tenant
+from accounts.phones import phone_number_normalize
 from devices import keys
 from devices.events import authenticator_event, device_event
 from devices.models import (
@@ -17,6 +18,7 @@ from devices.models import (
 from devices.proofs import removal_verify
 from devices.tasks import device_bound_notify
 from recognize_project.errors import ApplicationError
+from recognize_project.fields import DEVICE_NAME_MAX, DEVICE_PLATFORM_MAX, display_text_clean
 from recognize_project.notifications import notify_after_commit
 
 BACKEND_ENROLLABLE = {
@@ -82,8 +84,8 @@ def _sdk_device_create(
                 tenant=user.tenant,
                 user=user,
                 type=DeviceType.SDK,
-                name=device_name[:200],
-                platform=device_platform[:32],
+                name=display_text_clean(device_name, DEVICE_NAME_MAX),
+                platform=display_text_clean(device_platform, DEVICE_PLATFORM_MAX),
                 public_key=public_key.spki_b64,
                 public_key_fingerprint=public_key.fingerprint,
                 user_authentication_required=user_authentication_required,
@@ -155,7 +157,10 @@ def authenticator_enroll_verified(
             "invalid_verification_method",
             f"The server API enrolls {allowed}; other methods are enrolled by the user's device.",
         )
-    value = {"email": email, "phone_number": phone_number}[field]
+    value = {
+        "email": email,
+        "phone_number": phone_number_normalize(phone_number, tenant=user.tenant),
+    }[field]
     if not value:
         raise ApplicationError(
             "invalid_request", f"{'email' if field == 'email' else 'phoneNumber'} is required."

@@ -23,11 +23,13 @@ def device_bound_notify(device_id: str) -> bool:
         "device": device,
         "user": device.user,
         "tenant": device.tenant,
-        "portal_url": settings.RECOGNIZE_PUBLIC_URL,
+        "portal_url": settings.RECOGNIZE_PUBLIC_URL
+        + reverse("portal:sign-in", args=[device.tenant_id]),
     }
     send_mail(
         subject=f"A new device was added to your {device.tenant.name} account",
         message=render_to_string("email/device_bound.txt", context),
+        html_message=render_to_string("email/device_bound.html", context),
         from_email=None,
         recipient_list=[device.user.email],
     )
@@ -52,8 +54,9 @@ def one_time_code_deliver(code_id: str, payload: str) -> bool:
     code, link = opened["code"].decode(), opened["link"].decode()
     tenant = row.tenant
     if row.channel == CodeChannel.EMAIL:
+        # The link's token rides in the fragment: browsers never send it to a server log.
         link_url = (
-            settings.RECOGNIZE_PUBLIC_URL + reverse("portal:magic-link", args=[link])
+            f"{settings.RECOGNIZE_PUBLIC_URL}{reverse('portal:magic-link')}#token={link}"
             if link
             else ""
         )

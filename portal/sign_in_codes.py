@@ -3,9 +3,10 @@
 Guesses are throttled at their source before they can lock anyone's account (security item 2):
 each sign-in (``Pending``) allows the tenant's threshold of wrong answers, after which its code
 stops working and a new one must be asked for, and each client address may make
-``ATTEMPTS_PER_MINUTE`` attempts a minute. Only past both does the account-wide limit of a
-first factor (``devices.conf.DEVICES_FIRST_FACTOR_LOCKOUT_THRESHOLD``, at most NIST's 100) come
-into play, and it locks only the factor that was attacked. Starting a sign-in never cancels
+``RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE`` sign-in requests and answers a minute (10). Only past
+both does the account-wide limit of a first factor
+(``devices.conf.DEVICES_FIRST_FACTOR_LOCKOUT_THRESHOLD``, at most NIST's 100) come into play,
+and it locks only the factor that was attacked. Starting a sign-in never cancels
 another one's code (``OneTimeCode.attempt``).
 
 An address without an account behaves the same (item 3): the same pages and messages, the
@@ -18,6 +19,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -31,8 +33,6 @@ from portal.sessions import Pending
 from recognize_project import keys, ratelimit
 from recognize_project.errors import ApplicationError
 
-#: Code, app or recovery-code attempts one client address may make a minute, per tenant.
-ATTEMPTS_PER_MINUTE = 10
 _SIMULATED_SECONDS = 48 * 3600
 
 
@@ -61,7 +61,8 @@ def address_key(tenant: Tenant, address: str) -> str:
 def source_refusal(request: HttpRequest, tenant: Tenant) -> str:
     """ "" while this client address may make another attempt, else what to tell it."""
     allowed, wait = ratelimit.hit(
-        f"portal-attempt:{tenant.pk}:{client_ip(request)}", ATTEMPTS_PER_MINUTE
+        f"portal-attempt:{tenant.pk}:{client_ip(request)}",
+        settings.RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE,
     )
     if allowed:
         return ""

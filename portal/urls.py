@@ -7,11 +7,12 @@ from portal.views import account, recovery, security, sign_in, web_device
 app_name = "portal"
 
 urlpatterns = [
+    path("", sign_in.front_door_page, name="front-door"),
     path("portal/", account.home_page, name="home"),
     path("portal/t/<uuid:tenant_id>/", sign_in.sign_in_page, name="sign-in"),
     path("portal/code", sign_in.code_page, name="code"),
     path("portal/second-factor", sign_in.second_factor_page, name="second-factor"),
-    path("portal/link/<str:token>", sign_in.magic_link_page, name="magic-link"),
+    path("portal/link", sign_in.magic_link_page, name="magic-link"),
     path("portal/sign-out", sign_in.sign_out_view, name="sign-out"),
     path("portal/signed-out", sign_in.signed_out_page, name="signed-out"),
     path("portal/reauth", account.reauth_page, name="reauth"),

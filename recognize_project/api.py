@@ -7,7 +7,6 @@ its defaults: the kernel names no app above it (the classes live in ``accounts``
 """
 
 import functools
-import re
 import threading
 from collections.abc import Mapping
 
@@ -20,7 +19,7 @@ from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import APIView
 
 from recognize_project.errors import ApplicationError
-from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX
+from recognize_project.fields import ACTION_CODE_MESSAGE, action_code_is_valid, user_id_problem
 from recognize_project.ratelimit import ClientRateThrottle
 
 _bound_fields = threading.local()
@@ -111,17 +110,15 @@ class ClientAPIView(APIView):
 
 
 def path_user_id(value: str) -> str:
-    """Validate a ``userId`` taken from the URL."""
-    if not value or len(value) > USER_ID_MAX:
-        raise ApplicationError("invalid_request", f"userId must be 1 to {USER_ID_MAX} characters.")
+    """Validate a ``userId`` taken from the URL: visible characters only, as sent."""
+    problem = user_id_problem(value)
+    if problem:
+        raise ApplicationError("invalid_request", problem)
     return value
 
 
 def path_action_code(value: str) -> str:
-    """Validate an action code taken from the URL."""
-    if not re.match(ACTION_CODE_PATTERN, value):
-        raise ApplicationError(
-            "invalid_request",
-            "action must be 1 to 100 letters, digits or the characters _ - . :",
-        )
+    """Validate an action code taken from the URL: rejected, never trimmed, when malformed."""
+    if not action_code_is_valid(value):
+        raise ApplicationError("invalid_request", ACTION_CODE_MESSAGE)
     return value

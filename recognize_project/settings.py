@@ -81,7 +81,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "recognize_project.middleware.ApiErrorFormatMiddleware",
     "recognize_project.middleware.BodySizeLimitMiddleware",
+    "recognize_project.middleware.NulInputMiddleware",
+    "recognize_project.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -187,8 +190,9 @@ ACTIONS_OUTBOX_SWEEP_GRACE_SECONDS = float(
 # --- E-mail ---------------------------------------------------------------------------------
 _email = os.environ.get("RECOGNIZE_EMAIL_BACKEND", "file")
 EMAIL_BACKEND = {
-    "console": "django.core.mail.backends.console.EmailBackend",
-    "file": "django.core.mail.backends.filebased.EmailBackend",
+    # Dev backends keep codes out of the console: private files (0600) under var/mail/.
+    "console": "recognize_project.dev_backends.NoticeEmailBackend",
+    "file": "recognize_project.dev_backends.PrivateFileEmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }[_email]
@@ -197,6 +201,16 @@ EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("RECOGNIZE_FROM_EMAIL", "Recognize <no-reply@localhost>")
+
+# Portal sign-in requests and answers one client address may make a minute, per tenant
+# (portal/sign_in_codes.py): guesses are throttled at their source before any account locks.
+RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE = int(
+    os.environ.get("RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE", 10)
+)
+
+# Region of phone numbers typed without a country code, unless the tenant sets its own
+# (accounts/phones.py).
+RECOGNIZE_DEFAULT_PHONE_REGION = os.environ.get("RECOGNIZE_DEFAULT_PHONE_REGION", "US")
 
 # --- SMS (devices/factors/sms.py) --------------------------------------------------------
 RECOGNIZE_SMS_BACKEND = os.environ.get("RECOGNIZE_SMS_BACKEND", "console")
@@ -244,12 +258,12 @@ CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["recognize_project.parsers.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "recognize_project.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "recognize_project.schema.RecognizeAutoSchema",
     # Client addresses come from REMOTE_ADDR unless this many proxies are trusted in front.
     "NUM_PROXIES": int(os.environ.get("RECOGNIZE_TRUSTED_PROXIES", 0)),
 }
@@ -285,6 +299,7 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "recognize_project.redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOGNIZE_LOG_LEVEL", "WARNING")},
 }

@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     given = recover.add_mutually_exclusive_group(required=True)
     given.add_argument("--token", help="the recovery token")
-    given.add_argument("--link", help="the recognize://recover?... link (sets server and token)")
+    given.add_argument("--link", help="the recognize://recover#... link (sets server and token)")
     recover.add_argument("--client-state", required=True, help="the stored client state")
     recover.add_argument("--image", type=Path, required=True, help="a selfie")
     recover.add_argument("--name", default="Python device")

@@ -1,6 +1,6 @@
 """Account recovery on a new device: restore the face from a client state and a selfie.
 
-The new device gets a recovery token (from the deep link ``recognize://recover?server=...
+The new device gets a recovery token (from the deep link ``recognize://recover#server=...
 &token=...`` that the tenant's backend or the portal shows), creates its own key and a new
 template seed, and sends the client state, a selfie and the seed, signed with the new key over
 a fresh challenge. On a match the server binds the key and re-enrolls the face under the new
@@ -24,9 +24,10 @@ def _b64(data: bytes) -> str:
 
 
 def deep_link_parse(url: str) -> tuple[str, str]:
-    """The server URL and recovery token of a ``recognize://recover?...`` deep link."""
+    """The server URL and recovery token of a ``recognize://recover#...`` deep link (servers
+    before the token moved out of the query string sent ``recognize://recover?...``)."""
     parsed = urlparse(url)
-    query = parse_qs(parsed.query)
+    query = parse_qs(parsed.fragment or parsed.query)
     if parsed.scheme != DEEP_LINK_SCHEME or parsed.netloc != "recover":
         raise ValueError("not a recognize://recover link")
     try:

@@ -38,6 +38,8 @@ def _client() -> AuthsignalClient:
 
 class DemoApp(BaseHTTPRequestHandler):
     client = None
+    #: Action tokens by idempotency key: a token stays on the server, never in a URL.
+    tokens: dict[str, str] = {}
 
     def _send(self, status: int, body: str, content_type: str = "text/html") -> None:
         data = body.encode()
@@ -73,11 +75,11 @@ class DemoApp(BaseHTTPRequestHandler):
             return self._send(200, PAGE.format(body=f"<p>Signed in as {html.escape(user)}.</p>"))
         if tracked["state"] != "CHALLENGE_REQUIRED":
             return self._send(403, PAGE.format(body=f"<p>Refused: {tracked['state']}.</p>"))
+        self.tokens[tracked["idempotency_key"]] = tracked["token"]
         query = urlencode(
             {
                 "user": user,
                 "key": tracked["idempotency_key"],
-                "token": tracked["token"],
                 "number": tracked.get("push_verification_code", ""),
             }
         )
@@ -104,7 +106,8 @@ class DemoApp(BaseHTTPRequestHandler):
         action = self.client.get_action(query["user"], ACTION, query["key"])
         state = action["state"]
         if state == "CHALLENGE_SUCCEEDED":
-            valid = self.client.validate_challenge({"token": query["token"]})["is_valid"]
+            token = self.tokens.pop(query["key"], "")
+            valid = bool(token) and self.client.validate_challenge({"token": token})["is_valid"]
             message = "Signed in." if valid else "This approval was already used."
             body = {"done": True, "message": message}
         elif state == "CHALLENGE_FAILED":

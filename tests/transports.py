@@ -5,11 +5,13 @@ adapters hand them to Django's WSGI stack through its test client, so the fast s
 inside a rolled-back transaction. The integration suite uses real HTTP instead.
 """
 
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import requests
 from django.test import Client
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPHeaderDict
 
 BASE_URL = "http://testserver"
 
@@ -45,6 +47,8 @@ class DjangoAdapter(requests.adapters.BaseAdapter):
         response.status_code = answer.status_code
         response._content = answer.content
         response.headers = CaseInsensitiveDict(answer.headers.items())
+        # What schemathesis reads headers from (urllib3's response, in real HTTP).
+        response.raw = SimpleNamespace(headers=HTTPHeaderDict(answer.headers.items()), version=11)
         response.url = request.url
         response.request = request
         response.reason = answer.reason_phrase

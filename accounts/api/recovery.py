@@ -15,7 +15,7 @@ from recognize_project.api import ServerAPIView, path_user_id
 class RecoveryStartOutput(serializers.Serializer):
     token = serializers.CharField(help_text="Single use, scopes add:authenticators recovery.")
     expiresAt = serializers.DateTimeField()
-    url = serializers.CharField(help_text="recognize://recover?server=...&token=...")
+    url = serializers.CharField(help_text="recognize://recover#server=...&token=...")
     idempotencyKey = serializers.UUIDField(help_text="The recovery action, for GET action.")
 
 

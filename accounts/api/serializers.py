@@ -3,17 +3,17 @@
 from rest_framework import serializers
 
 from recognize_project.api import InputSerializer
-from recognize_project.fields import PhoneNumberField
+from recognize_project.fields import NAME_MAX, DisplayTextField, PhoneNumberField
 
 
 class UserUpdateInput(InputSerializer):
     email = serializers.EmailField(required=False, allow_null=True, allow_blank=True)
     phoneNumber = PhoneNumberField(required=False, allow_null=True, allow_blank=True)
-    username = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=255
+    username = DisplayTextField(
+        required=False, allow_null=True, allow_blank=True, clean_length=NAME_MAX
     )
-    displayName = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=255
+    displayName = DisplayTextField(
+        required=False, allow_null=True, allow_blank=True, clean_length=NAME_MAX
     )
     custom = serializers.DictField(required=False, allow_null=True)
 

@@ -5,7 +5,13 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from actions.models import ActionState
 from recognize_project.api import InputSerializer
-from recognize_project.fields import ACTION_CODE_PATTERN, USER_ID_MAX, PhoneNumberField
+from recognize_project.fields import (
+    NAME_MAX,
+    ActionCodeField,
+    DisplayTextField,
+    PhoneNumberField,
+    UserIdField,
+)
 
 
 class AsciiField(serializers.CharField):
@@ -36,8 +42,8 @@ class TrackInput(InputSerializer):
     redirectToSettings = serializers.BooleanField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
     phoneNumber = PhoneNumberField(required=False, allow_blank=True)
-    username = serializers.CharField(required=False, allow_blank=True, max_length=255)
-    displayName = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    username = DisplayTextField(required=False, allow_blank=True, clean_length=NAME_MAX)
+    displayName = DisplayTextField(required=False, allow_blank=True, clean_length=NAME_MAX)
     ipAddress = serializers.IPAddressField(required=False, allow_blank=True)
     userAgent = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     deviceId = serializers.CharField(required=False, allow_blank=True, max_length=255)
@@ -88,8 +94,8 @@ class ActionUpdateInput(InputSerializer):
 
 class ValidateInput(InputSerializer):
     token = AsciiField(max_length=4096)
-    userId = serializers.CharField(required=False, max_length=USER_ID_MAX)
-    action = serializers.RegexField(ACTION_CODE_PATTERN, required=False)
+    userId = UserIdField(required=False)
+    action = ActionCodeField(required=False)
 
 
 class ValidateOutput(serializers.Serializer):
@@ -103,7 +109,7 @@ class ValidateOutput(serializers.Serializer):
 
 
 class ChallengeInput(InputSerializer):
-    action = serializers.RegexField(ACTION_CODE_PATTERN, required=False)
+    action = ActionCodeField(required=False)
 
 
 class ChallengeOutput(serializers.Serializer):

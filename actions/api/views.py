@@ -68,7 +68,7 @@ class TrackView(ServerAPIView):
         body = {
             "state": result.action.state,
             "idempotencyKey": str(result.action.idempotency_key),
-            "url": f"{settings.RECOGNIZE_PUBLIC_URL}/challenge?token={result.token}",
+            "url": f"{settings.RECOGNIZE_PUBLIC_URL}/challenge#token={result.token}",
             "token": result.token,
             "isEnrolled": bool(enrolled),
             "enrolledVerificationMethods": enrolled,

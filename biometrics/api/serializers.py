@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from biometrics import conf
 from recognize_project.api import InputSerializer
+from recognize_project.fields import DEVICE_NAME_MAX, DEVICE_PLATFORM_MAX, DisplayTextField
 
 _IMAGE_CHARS = conf.BIOMETRICS_MAX_IMAGE_BYTES * 4 // 3 + 8
 
@@ -68,8 +69,10 @@ class RecoveryCompleteInput(InputSerializer):
         help_text="By the new key over proof_message(challengeId, image bytes + newSeed bytes).",
     )
     challengeId = serializers.CharField(max_length=64)
-    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    deviceName = DisplayTextField(required=False, allow_blank=True, clean_length=DEVICE_NAME_MAX)
+    devicePlatform = DisplayTextField(
+        required=False, allow_blank=True, clean_length=DEVICE_PLATFORM_MAX
+    )
 
 
 class RecoveryJobOutput(FaceJobOutput):

@@ -10,12 +10,15 @@ from devices.api.views import SignedRemoveView, credential_add
 from devices.models import PushChannel
 from devices.push import vapid_public_key
 from recognize_project.api import ClientAPIView, InputSerializer, parse
+from recognize_project.fields import DEVICE_NAME_MAX, DEVICE_PLATFORM_MAX, DisplayTextField
 
 
 class PushAddInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    deviceName = DisplayTextField(required=False, allow_blank=True, clean_length=DEVICE_NAME_MAX)
+    devicePlatform = DisplayTextField(
+        required=False, allow_blank=True, clean_length=DEVICE_PLATFORM_MAX
+    )
     channel = serializers.ChoiceField(choices=PushChannel.values, required=False, default="POLL")
     registration = serializers.DictField(
         required=False,

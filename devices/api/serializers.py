@@ -4,7 +4,12 @@ from rest_framework import serializers
 
 from devices.models import Authenticator, Device, DeviceRequestPurpose, VerificationMethod
 from recognize_project.api import InputSerializer
-from recognize_project.fields import PhoneNumberField
+from recognize_project.fields import (
+    DEVICE_NAME_MAX,
+    DEVICE_PLATFORM_MAX,
+    DisplayTextField,
+    PhoneNumberField,
+)
 
 
 class AuthenticatorEnrollInput(InputSerializer):
@@ -52,8 +57,10 @@ class DeviceOutput(serializers.Serializer):
 
 class InAppAddInput(InputSerializer):
     publicKey = serializers.CharField(max_length=1024)
-    deviceName = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    devicePlatform = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    deviceName = DisplayTextField(required=False, allow_blank=True, clean_length=DEVICE_NAME_MAX)
+    devicePlatform = DisplayTextField(
+        required=False, allow_blank=True, clean_length=DEVICE_PLATFORM_MAX
+    )
     userAuthenticationRequired = serializers.BooleanField(required=False, default=False)
     appAttestation = serializers.DictField(required=False, allow_null=True)
 

@@ -40,7 +40,7 @@ def _address(user: EndUser, channel: str) -> dict[str, str] | None:
     """The authenticator field and value of the user's address for ``channel``, if any."""
     if channel == CodeChannel.EMAIL:
         return {"email": user.email} if user.email else None
-    return {"phone_number": user.phone_number} if user.phone_number else None
+    return {"phone_number": user.phone_number_e164} if user.phone_number_e164 else None
 
 
 def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | None:
@@ -123,7 +123,7 @@ def code_verify(
     matches it."""
     authenticator = _channel_authenticator_get(user, channel)
     if authenticator is None:
-        raise ApplicationError("invalid_code", "Wrong or expired code.", status=401)
+        raise ApplicationError("invalid_code", "Wrong or used code.", status=401)
     digest = secret_hash(code.strip().replace(" ", ""))
 
     def check(locked: Authenticator) -> bool:
@@ -133,15 +133,19 @@ def code_verify(
             .order_by("-created_at")
             .first()
         )
-        if newest is None or newest.used_at is not None or newest.expires_at <= now:
+        if newest is None or newest.used_at is not None:
             return False
         if not constant_time_equal(newest.code_hash, digest):
             return False
+        if newest.expires_at <= now:  # the right code, too late: not a guess, not counted
+            raise ApplicationError(
+                "code_expired", "This code has expired. Ask for a new one.", status=401
+            )
         spent = OneTimeCode.objects.filter(pk=newest.pk, used_at__isnull=True).update(used_at=now)
         return spent == 1
 
     return authenticator_attempt(
-        authenticator_id=authenticator.pk, check=check, what="Wrong or expired code"
+        authenticator_id=authenticator.pk, check=check, what="Wrong or used code"
     )
 
 

@@ -1,16 +1,18 @@
 """Sending SMS: one small interface, a console backend for development and an HTTP provider.
 
-``RECOGNIZE_SMS_BACKEND`` picks the backend: ``console`` (default: writes the message to the
-server's standard output, for a laptop) or ``twilio`` (Twilio's Messages API, or anything that
-speaks it, at ``RECOGNIZE_SMS_API_URL`` with ``RECOGNIZE_SMS_ACCOUNT_SID``,
+``RECOGNIZE_SMS_BACKEND`` picks the backend: ``console`` (default, for a laptop: with DEBUG on,
+the message goes to an owner-only file under ``var/sms/`` and the console says where; never
+the code itself on the console, which is the shared log) or ``twilio`` (Twilio's Messages
+API, or anything that speaks it, at ``RECOGNIZE_SMS_API_URL`` with ``RECOGNIZE_SMS_ACCOUNT_SID``,
 ``RECOGNIZE_SMS_AUTH_TOKEN`` and ``RECOGNIZE_SMS_FROM``).
 """
 
-import sys
 from typing import Protocol
 
 import requests
 from django.conf import settings
+
+from recognize_project.dev_backends import dev_sms_write
 
 
 class SmsError(Exception):
@@ -23,11 +25,10 @@ class SmsBackend(Protocol):
 
 
 class ConsoleSmsBackend:
-    """Prints each message; for development only (it shows codes on the console)."""
+    """For development: see ``recognize_project.dev_backends.dev_sms_write``."""
 
     def send(self, *, to: str, body: str) -> None:
-        sys.stdout.write(f"SMS to {to}: {body}\n")
-        sys.stdout.flush()
+        dev_sms_write(to=to, body=body)
 
 
 class TwilioSmsBackend:

@@ -1,6 +1,7 @@
 """The signed-in user's account: devices, authenticators, recent activity; deleting a device
 or authenticator after a fresh re-authentication."""
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -9,12 +10,13 @@ from accounts.models import EndUser
 from devices import selectors as device_selectors
 from devices import services as device_services
 from devices.factors.one_time_codes import code_send, code_verify
-from devices.factors.recovery_codes import recovery_codes_remaining
+from devices.factors.recovery_codes import recovery_code_use, recovery_codes_remaining
 from devices.factors.totp import totp_authenticator, totp_verify
 from devices.models import CodeChannel, CodePurpose, DeviceType, VerificationMethod
 from events.selectors import audit_event_list
 from events.services import event_record
 from portal import sessions
+from portal.activity import activity_lines
 from portal.sessions import portal_login_required, reauth_required
 from recognize_project.errors import ApplicationError
 
@@ -35,24 +37,9 @@ DEVICE_TYPE_NAMES = {
     DeviceType.BACKUP: "Backup for recovery",
     DeviceType.TEMPORARY: "Temporary (this sign-in only)",
 }
+
 #: The platform the web client (clients/web) binds its devices with.
 WEB_PLATFORM = "web"
-
-#: How the audit log's events read in the portal.
-EVENT_NAMES = {
-    "portal.signed_in": "Signed in to this portal",
-    "portal.signed_out": "Signed out",
-    "portal.reauthenticated": "Confirmed it was you",
-    "device.bound": "Added a device",
-    "device.deleted": "Deleted a device",
-    "authenticator.created": "Added a way to verify",
-    "authenticator.deleted": "Deleted a way to verify",
-    "totp.enrolled": "Set up an authenticator app",
-    "recovery_codes.generated": "Made new recovery codes",
-    "recovery.started": "Started setting up a new phone",
-    "recovery.completed": "Added a new phone (face matched)",
-    "recovery.face_mismatch": "A new phone's selfie did not match",
-}
 
 
 @portal_login_required
@@ -75,19 +62,20 @@ def home_page(request, *, user: EndUser):
         "authenticators": authenticators,
         "has_totp": totp_authenticator(user=user) is not None,
         "recovery_codes_left": recovery_codes_remaining(user=user),
-        "events": audit_event_list(user=user, limit=15),
+        "activity": activity_lines(user=user, events=audit_event_list(user=user, limit=15)),
     }
-    for event in context["events"]:
-        event.label = EVENT_NAMES.get(event.event_type, event.event_type)
     return render(request, "portal/home.html", context)
 
 
-def _confirm_then_delete(request, user: EndUser, *, what: str, delete):
-    """GET asks to confirm deleting ``what``; POST calls ``delete`` (which records it)."""
+def _confirm_then_delete(request, user: EndUser, *, what: str, delete, warning: str = ""):
+    """GET asks to confirm deleting ``what`` (with what it breaks, if anything); POST calls
+    ``delete`` (which records it) and says it is done."""
     if request.method == "POST":
         delete()
+        messages.success(request, f"Deleted {what}. It can no longer be used.")
         return redirect("portal:home")
-    return render(request, "portal/confirm_delete.html", {"tenant": user.tenant, "what": what})
+    context = {"tenant": user.tenant, "what": what, "warning": warning}
+    return render(request, "portal/confirm_delete.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -104,6 +92,12 @@ def device_delete_page(request, device_id, *, user: EndUser):
         user,
         what=f"the device “{name}”",
         delete=lambda: device_services.device_delete(user=user, device_id=str(device.pk)),
+        warning=(
+            "Without this backup you cannot set up a new phone with your face if you lose"
+            " yours; you would need your service's help."
+            if device.type == DeviceType.BACKUP
+            else ""
+        ),
     )
 
 
@@ -132,15 +126,45 @@ def _safe_next(request) -> str:
     return target if allowed and target.startswith("/portal/") else "/portal/"
 
 
+#: Ways to confirm it is you before a change, in the order offered.
+REAUTH_METHODS = {
+    "TOTP": ("a code from your authenticator app", "your authenticator app"),
+    "CODE": ("the code we just sent you", "a code sent to you"),
+    "RECOVERY_CODE": ("one of your recovery codes", "a recovery code"),
+}
+
+
+def _reauth_methods(user: EndUser) -> list[str]:
+    """The ways this user still has: any first factor will do, so that someone who lost the
+    phone with their authenticator app can still remove it (a recovery code counts)."""
+    methods = []
+    if totp_authenticator(user=user) is not None:
+        methods.append("TOTP")
+    if user.email or user.phone_number_e164:
+        methods.append("CODE")
+    if recovery_codes_remaining(user=user):
+        methods.append("RECOVERY_CODE")
+    return methods
+
+
 @require_http_methods(["GET", "POST"])
 @portal_login_required
 def reauth_page(request, *, user: EndUser):
-    """Prove it is still you: a TOTP code if you set one up, else a code sent by e-mail/SMS."""
-    use_totp = totp_authenticator(user=user) is not None
+    """Prove it is still you with any factor you still have: the authenticator app, a code
+    sent by e-mail/SMS, or a recovery code."""
+    methods = _reauth_methods(user)
+    asked = request.POST.get("method") or request.GET.get("method") or ""
+    method = asked if asked in methods else (methods[0] if methods else "CODE")
     channel = CodeChannel.EMAIL if user.email else CodeChannel.SMS
-    context = {"tenant": user.tenant, "use_totp": use_totp, "next": _safe_next(request)}
+    context = {
+        "tenant": user.tenant,
+        "method": method,
+        "method_name": REAUTH_METHODS[method][0],
+        "others": [(m, REAUTH_METHODS[m][1]) for m in methods if m != method],
+        "next": _safe_next(request),
+    }
     if request.method == "GET" or request.POST.get("step") == "resend":
-        if not use_totp:
+        if method == "CODE":
             try:
                 code_send(user=user, channel=channel, purpose=CodePurpose.REAUTH, with_link=False)
                 context["notice"] = "We sent you a code."
@@ -149,13 +173,16 @@ def reauth_page(request, *, user: EndUser):
         return render(request, "portal/reauth.html", context)
     code = request.POST.get("code", "")[:64]
     try:
-        if use_totp:
+        if method == "TOTP":
             totp_verify(user=user, code=code)
+        elif method == "RECOVERY_CODE":
+            recovery_code_use(user=user, code=code)
         else:
             code_verify(user=user, channel=channel, purpose=CodePurpose.REAUTH, code=code)
     except ApplicationError as error:
         context["error"] = error.message
+        context["code"] = code
         return render(request, "portal/reauth.html", context, status=400)
     sessions.reauth_mark(request)
-    event_record(tenant=user.tenant, user=user, event_type="portal.reauthenticated")
+    event_record(tenant=user.tenant, user=user, event_type="portal.reauthenticated", method=method)
     return redirect(context["next"])

@@ -4,6 +4,7 @@ Replacing an existing TOTP or set of recovery codes needs a fresh re-authenticat
 up the first one does not (it only adds protection).
 """
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
@@ -44,6 +45,10 @@ def totp_setup_page(request, *, user: EndUser):
         else:
             del request.session[sessions.TOTP_PENDING]
             event_record(tenant=user.tenant, user=user, event_type="totp.enrolled")
+            messages.success(
+                request,
+                "Your authenticator app is set up: we will ask for its code when you sign in.",
+            )
             return redirect("portal:home")
     if secret is None:
         secret = totp_secret_new()

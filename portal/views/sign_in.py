@@ -11,14 +11,15 @@ has an account here.
 """
 
 import secrets
-from datetime import UTC, datetime
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import selectors as account_selectors
 from accounts.models import EndUser, FirstFactor, PortalSignIn, Tenant
+from accounts.phones import phone_number_normalize
 from devices.factors.one_time_codes import (
     MAX_SENDS,
     code_attempt_void,
@@ -26,7 +27,7 @@ from devices.factors.one_time_codes import (
     magic_link_get,
     magic_link_use,
 )
-from devices.factors.recovery_codes import recovery_code_use
+from devices.factors.recovery_codes import recovery_code_use, recovery_codes_remaining
 from devices.factors.totp import totp_authenticator, totp_verify
 from devices.models import CodeChannel, CodePurpose
 from events.services import event_record
@@ -45,8 +46,8 @@ from recognize_project.notifications import notify_after_response
 _CODE_FACTOR = {CodeChannel.EMAIL: FirstFactor.EMAIL_OTP, CodeChannel.SMS: FirstFactor.SMS_OTP}
 _OTHER_FACTORS = {FirstFactor.TOTP: totp_verify, FirstFactor.RECOVERY_CODE: recovery_code_use}
 _WRONG = {
-    FirstFactor.EMAIL_OTP: "Wrong or expired code",
-    FirstFactor.SMS_OTP: "Wrong or expired code",
+    FirstFactor.EMAIL_OTP: "Wrong or used code",
+    FirstFactor.SMS_OTP: "Wrong or used code",
     FirstFactor.TOTP: "Wrong code",
     FirstFactor.RECOVERY_CODE: "Wrong or used recovery code",
 }
@@ -88,11 +89,18 @@ def sign_in_page(request, tenant_id):
     if request.method == "GET":
         return render(request, "portal/sign_in.html", context)
     address = request.POST.get("address", "").strip()[:254]
+    context["address"] = address
     channel = CodeChannel.EMAIL if "@" in address else CodeChannel.SMS
     allowed = context["email"] if channel == CodeChannel.EMAIL else sms
-    if not address or not allowed or (channel == CodeChannel.SMS and not _phone_like(address)):
+    if not address or not allowed:
         context["error"] = "Enter your e-mail address" + (" or phone number." if sms else ".")
         return render(request, "portal/sign_in.html", context, status=400)
+    if channel == CodeChannel.SMS:
+        try:
+            address = phone_number_normalize(address, tenant=tenant)
+        except ApplicationError as invalid:
+            context["error"] = invalid.message
+            return render(request, "portal/sign_in.html", context, status=400)
     refusal = source_refusal(request, tenant)
     if refusal:
         context["error"] = refusal
@@ -111,11 +119,6 @@ def sign_in_page(request, tenant_id):
     request.session.cycle_key()
     sessions.pending_set(request, pending)
     return redirect("portal:code")
-
-
-def _phone_like(address: str) -> bool:
-    digits = address.removeprefix("+").replace(" ", "")
-    return digits.isdigit() and 6 <= len(digits) <= 15
 
 
 def _send(pending: Pending) -> None:
@@ -155,7 +158,7 @@ def _answer_refusal(
             )
         return ""
     except ApplicationError as error:
-        if error.status == 429 or "lockedUntil" in error.extra:
+        if error.status == 429 or "lockedUntil" in error.extra or error.code == "code_expired":
             return error.message
         pending.failures += 1
         if sign_in_spent(tenant, pending):
@@ -248,6 +251,13 @@ def _first_factor_passed(request, user: EndUser, factor: str):
 
 def _signed_in(request, user: EndUser, factors: list[str]):
     sessions.sign_in(request, user)
+    if FirstFactor.RECOVERY_CODE in factors:
+        left = recovery_codes_remaining(user=user)
+        messages.warning(
+            request,
+            f"You used a recovery code; {left} left."
+            + (" Make new ones soon." if left <= 3 else ""),
+        )
     event_record(
         tenant=user.tenant,
         user=user,
@@ -285,30 +295,33 @@ def second_factor_page(request):
 
 
 @require_http_methods(["GET", "POST"])
-def magic_link_page(request, token: str):
-    """A magic link: GET shows a button (mail scanners that fetch links spend nothing);
-    POST spends the link and signs this browser in."""
-    row = magic_link_get(token=token)
+def magic_link_page(request):
+    """A magic link, ``/portal/link#token=...``: GET shows a button (mail scanners that fetch
+    links spend nothing) and the page's script moves the token from the URL fragment, which no
+    server logs, into the form; POST spends the link and signs this browser in."""
+    if request.method == "GET":
+        return render(request, "portal/magic_link.html", {})
+    token = request.POST.get("token", "")[:128]
+    row = magic_link_get(token=token) if token else None
     if row is None or FirstFactor.EMAIL_MAGIC_LINK not in row.tenant.first_factors:
         return render(
             request,
             "portal/message.html",
-            {"title": "This link is not valid", "message": "Ask for a new sign-in link."},
+            {
+                "title": "This link is not valid",
+                "message": "Ask for a new sign-in link.",
+                "action_url": reverse("portal:front-door"),
+                "action_label": "Sign in",
+            },
             status=400,
         )
-    context = {"tenant": row.tenant, "token": token}
     try:
-        if request.method == "POST":
-            row = magic_link_use(token=token)
-            return _first_factor_passed(request, row.user, FirstFactor.EMAIL_MAGIC_LINK)
-        if row.used_at is not None:
-            raise ApplicationError("link_used", "This sign-in link was already used or replaced.")
-        if row.expires_at <= datetime.now(tz=UTC):
-            raise ApplicationError("link_expired", "This sign-in link has expired.")
+        row = magic_link_use(token=token)
     except ApplicationError as error:
-        context.update(error=error.message, sign_in_url=_sign_in_url(row.tenant))
+        context = {"tenant": row.tenant, "error": error.message}
+        context["sign_in_url"] = _sign_in_url(row.tenant)
         return render(request, "portal/magic_link.html", context, status=400)
-    return render(request, "portal/magic_link.html", context)
+    return _first_factor_passed(request, row.user, FirstFactor.EMAIL_MAGIC_LINK)
 
 
 def _sign_in_url(tenant: Tenant) -> str:
@@ -322,6 +335,7 @@ def sign_out_view(request):
     sessions.sign_out(request)
     if user is None:
         return redirect("portal:signed-out")
+    messages.success(request, "You are signed out.")
     event_record(tenant=user.tenant, user=user, event_type="portal.signed_out")
     return redirect(_sign_in_url(user.tenant))
 
@@ -333,6 +347,21 @@ def signed_out_page(request):
         "portal/message.html",
         {
             "title": "You are not signed in",
-            "message": "Open the sign-in link of the service you use to reach your account.",
+            "message": "Sign in to see your devices and keep your account safe.",
+            "action_url": reverse("portal:front-door"),
+            "action_label": "Sign in",
         },
     )
+
+
+def front_door_page(request):
+    """``/``: a signed-in user's account, the one tenant's sign-in, or a choice of services.
+
+    Links in e-mails and on the other pages lead here when they cannot name the tenant.
+    """
+    if sessions.signed_in_user(request) is not None:
+        return redirect("portal:home")
+    tenants = list(account_selectors.tenant_list(limit=100))
+    if len(tenants) == 1:
+        return redirect(_sign_in_url(tenants[0]))
+    return render(request, "portal/front_door.html", {"tenants": tenants})

@@ -26,6 +26,7 @@ def _tenant_form(**changes) -> dict:
         "liveness_level": "OFF",
         "first_factors": ["EMAIL_OTP", "EMAIL_MAGIC_LINK"],
         "portal_sign_in": "CODE_THEN_APP",
+        "phone_region": "",
         "secret_keys-TOTAL_FORMS": 0,
         "secret_keys-INITIAL_FORMS": 0,
         **changes,

@@ -71,4 +71,6 @@ def test_demo_tenant_is_idempotent_and_private(db, settings, tmp_path):
     SecretKey.objects.update(revoked_at="2020-01-01T00:00:00Z")
     third = json.loads(_run("demo_tenant"))
     assert third["tenantId"] == first["tenantId"]
-    assert authsignal_client(third["secretKey"]).get_user("x")
+    saved = json.loads((tmp_path / "demo-tenant.json").read_text())
+    assert third["secretKeyFile"] == str(tmp_path / "demo-tenant.json")
+    assert authsignal_client(saved["secretKey"]).get_user("x")

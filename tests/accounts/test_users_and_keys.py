@@ -30,7 +30,8 @@ def test_update_then_get_user(acme):
     assert updated["email"] == "alice@example.com"
     got = acme.server.get_user("alice")
     assert got["display_name"] == "Alice"
-    assert got["phone_number"] == "+64 21 555 0101"
+    assert got["phone_number"] == "+64 21 555 0101"  # as given, like Authsignal
+    assert EndUser.objects.get(external_id=got["user_id"]).phone_number_e164 == "+64215550101"
     assert got["custom"] == {"tier": "gold"}
 
 

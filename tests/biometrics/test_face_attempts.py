@@ -66,7 +66,7 @@ def test_every_kind_of_failed_capture_counts_toward_the_lockout(acme_committed, 
     with pytest.raises(RecognizeError) as error:
         _authenticate(acme_committed, bob, face_photo(BOB_AGAIN))
     assert error.value.code == "liveness_failed"
-    assert "locked for" in error.value.description
+    assert "locked until" in error.value.description
 
     monkeypatch.undo()
     with pytest.raises(RecognizeError) as error:

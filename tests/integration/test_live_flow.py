@@ -49,7 +49,7 @@ def test_walkthrough_with_official_sdk_device_cli_worker_and_smtp(live, smtp_ser
 
     mail = mailbox.wait_for(lambda m: m["To"] == "alice@example.com")
     assert "new device" in mail["Subject"].lower()
-    assert "Alice's phone" in mail.get_content()
+    assert "Alice's phone" in mail.get_body(("plain",)).get_content()
 
     tracked = live.server.track("alice", "signIn")
     assert tracked["state"] == "CHALLENGE_REQUIRED"

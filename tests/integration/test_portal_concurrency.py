@@ -65,13 +65,18 @@ def test_ten_browsers_open_the_same_magic_link_exactly_one_signs_in(live, alice,
     message = mailbox.wait_for(
         lambda m: "alice@example.com" in m["To"] and "sign-in" in m["Subject"]
     )
-    path = re.search(r"/portal/link/\S+", message.get_content()).group(0)
-    url = f"{live.base_url}{path}"
+    link = re.search(r"/portal/link#token=(\S+)", message.get_body(("plain",)).get_content()).group(
+        1
+    )
+    url = f"{live.base_url}/portal/link"
 
     responses = _race(
         lambda: _browser(url),
         lambda browser, token: browser.post(
-            url, data={"csrfmiddlewaretoken": token}, allow_redirects=False, timeout=30
+            url,
+            data={"csrfmiddlewaretoken": token, "token": link},
+            allow_redirects=False,
+            timeout=30,
         ),
     )
 
@@ -79,7 +84,9 @@ def test_ten_browsers_open_the_same_magic_link_exactly_one_signs_in(live, alice,
     assert {r.status_code for r in responses if r.status_code != 302} == {400}
 
 
-def test_ten_browsers_use_the_same_recovery_code_exactly_one_signs_in(live, alice):
+def test_ten_browsers_use_the_same_recovery_code_exactly_one_signs_in(live, alice, settings):
+    # Ten browsers on one machine: more than one address's share of sign-ins a minute.
+    settings.RECOGNIZE_PORTAL_ATTEMPTS_PER_MINUTE = 100
     # A recovery code signs in alone only where the tenant chose that (security item 7).
     Tenant.objects.filter(pk=live.tenant.pk).update(portal_sign_in="CODE_OR_APP")
     code = recovery_codes_generate(user=alice)[0]

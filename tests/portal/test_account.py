@@ -7,9 +7,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django_otp.oath import TOTP
 
+from accounts.models import Tenant
 from actions.tokens import token_decode
-from devices.models import Authenticator, Device, TotpKey
+from devices.factors.recovery_codes import recovery_code_use, recovery_codes_generate
+from devices.factors.totp import totp_enroll, totp_secret_new
+from devices.models import Authenticator, Device, RecoveryCode, TotpKey
 from events.models import AuditEvent
+from recognize_project.errors import ApplicationError
 from tests.portal.support import PortalUser, code_in, last_mail_to
 
 
@@ -36,7 +40,31 @@ def test_home_lists_devices_authenticators_and_activity(signed_in):
     page = signed_in.home().content.decode()
     assert "alice-phone" in page and "Phone app" in page
     assert "App on a phone (device key)" in page and "E-mail code" in page
-    assert "Signed in to this portal" in page
+    assert "You signed in here with a code sent by e-mail to a•••@example.com" in page
+
+
+def test_activity_reads_in_words_with_failures_marked(signed_in, alice, acme_committed):
+    """Portal issue item 5: about half the rows were raw event codes."""
+    from devices.factors.totp import totp_verify
+
+    device = Device.objects.get(user=alice, name="alice-phone")
+    with pytest.raises(ApplicationError):
+        recovery_code_use(user=alice, code="AAAA-AAAA-AAAA-AAAA")  # no codes: not an attempt
+    recovery_codes_generate(user=alice)
+    with pytest.raises(ApplicationError):
+        recovery_code_use(user=alice, code="AAAA-AAAA-AAAA-AAAA")
+    with pytest.raises(ApplicationError):
+        totp_verify(user=alice, code="123456")  # no app set up: not an attempt either
+    page = signed_in.home().content.decode()
+    assert f"New device added: {device.name}" in page
+    assert "New way to verify: the app on your phone" in page
+    assert (
+        '<li class="failure"><span><strong>A failed attempt with a recovery code: the code was '
+        "wrong</strong>" in page
+    )
+    for raw in ("authentication.failed", "device.bound", "action.updated", "portal.signed_in"):
+        assert raw not in page
+    assert 'datetime="' in page and "data-local" in page  # shown in the reader's time zone
 
 
 def test_deleting_a_device_needs_a_fresh_reauth(signed_in, acme_committed, alice):
@@ -136,7 +164,7 @@ def test_starting_a_recovery_shows_a_qr_code_for_the_new_phone(signed_in, alice)
     page = signed_in.client.post("/portal/recover")
     assert page.status_code == 200 and b'data-test="recovery-qr"' in page.content
     link = re.search(rb'data-test="recovery-link">([^<]+)<', page.content).group(1).decode()
-    token = parse_qs(urlparse(link.replace("&amp;", "&")).query)["token"][0]
+    token = parse_qs(urlparse(link.replace("&amp;", "&")).fragment)["token"][0]
     claims = token_decode(token)
     assert claims.user_id == "alice" and {"add:authenticators", "recovery"} <= set(claims.scopes)
     assert AuditEvent.objects.filter(user=alice, event_type="recovery.started").exists()
@@ -147,3 +175,44 @@ def test_signed_out_visitors_see_no_account_page(db):
 
     for path in ("/portal/", "/portal/totp", "/portal/recover", "/portal/recovery-codes"):
         assert Client().get(path)["Location"] == "/portal/signed-out"
+
+
+def test_a_recovery_code_confirms_it_is_you_when_the_app_is_lost(signed_in, alice):
+    """Portal issue item 4: re-authentication accepted only TOTP, so a user who lost the phone
+    with their authenticator app could not remove it."""
+    secret = totp_secret_new()
+    totp_enroll(user=alice, secret=secret, code=f"{TOTP(secret).token():06d}")
+    codes = recovery_codes_generate(user=alice)
+    page = signed_in.client.get("/portal/reauth?next=/portal/")
+    assert b"authenticator app" in page.content and b"method=RECOVERY_CODE" in page.content
+    response = signed_in.client.post(
+        "/portal/reauth", {"method": "RECOVERY_CODE", "code": codes[0], "next": "/portal/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert RecoveryCode.objects.filter(used_at__isnull=False).count() == 1
+
+
+def test_each_change_is_confirmed_in_words(signed_in, alice):
+    """Portal issue items 6, 8 and 9: what happened is said; a backup's deletion warns what
+    it breaks; the Delete links say what they delete."""
+    device = Device.objects.get(user=alice, name="alice-phone")
+    home = signed_in.home().content.decode()
+    assert 'aria-label="Delete alice-phone"' in home
+    url = f"/portal/devices/{device.pk}/delete"
+    _reauth_by_mail(signed_in, signed_in.client.get(url))
+    deleted = signed_in.client.post(url, follow=True).content.decode()
+    assert "Deleted the device “alice-phone”. It can no longer be used." in deleted
+    backup = Device.objects.create(tenant=alice.tenant, user=alice, type="BACKUP", name="")
+    warning = signed_in.client.get(f"/portal/devices/{backup.pk}/delete").content.decode()
+    assert "Without this backup you cannot set up a new phone with your face" in warning
+    signed_out = signed_in.client.post("/portal/sign-out", follow=True).content.decode()
+    assert "You are signed out." in signed_out
+
+
+def test_signing_in_with_a_recovery_code_says_how_many_are_left(acme_committed, alice):
+    Tenant.objects.filter(pk=acme_committed.tenant.pk).update(portal_sign_in="CODE_OR_APP")
+    codes = recovery_codes_generate(user=alice)
+    user = PortalUser(acme_committed.tenant)
+    user.ask_code()
+    user.enter_code(codes[0], step="RECOVERY_CODE")
+    assert b"You used a recovery code; 9 left." in user.home().content

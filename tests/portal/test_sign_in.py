@@ -14,7 +14,7 @@ from devices.factors.recovery_codes import recovery_codes_generate
 from devices.factors.totp import totp_enroll, totp_secret_new
 from devices.models import Authenticator, OneTimeCode, RecoveryCode
 from events.models import AuditEvent
-from tests.portal.support import PortalUser, code_in, last_mail_to, link_path_in
+from tests.portal.support import PortalUser, code_in, last_mail_to, link_token_in
 
 
 def _text(response) -> str:
@@ -48,29 +48,29 @@ def test_a_code_works_once(acme_committed, alice):
     other.client.post(other.sign_in_url(), {"address": alice.email})
     mail.outbox.clear()
     response = other.enter_code(code)
-    assert response.status_code == 400 and b"Wrong or expired code" in response.content
+    assert response.status_code == 400 and b"Wrong or used code" in response.content
 
 
 def test_magic_link_signs_in_once_and_expires(acme_committed, alice):
     user = PortalUser(acme_committed.tenant)
     user.ask_code()
-    path = link_path_in(last_mail_to(alice.email))
+    token = link_token_in(last_mail_to(alice.email))
     browser = Client()  # the link may be opened on another device
-    page = browser.get(path)
-    assert page.status_code == 200 and b"Sign in to acme" in page.content
+    page = browser.get("/portal/link")
+    assert page.status_code == 200 and b"data-fragment-token" in page.content
     assert browser.get("/portal/").status_code == 302  # GET alone signs nobody in
-    assert browser.post(path)["Location"] == "/portal/"
+    assert browser.post("/portal/link", {"token": token})["Location"] == "/portal/"
     assert browser.get("/portal/").status_code == 200
-    reused = Client().post(path)
+    reused = Client().post("/portal/link", {"token": token})
     assert reused.status_code == 400 and b"already used" in reused.content
     user.client.post("/portal/code", {"step": "resend"})
-    fresh = link_path_in(last_mail_to(alice.email))
+    fresh = link_token_in(last_mail_to(alice.email))
     OneTimeCode.objects.filter(used_at__isnull=True).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
-    expired = Client().post(fresh)
+    expired = Client().post("/portal/link", {"token": fresh})
     assert expired.status_code == 400 and b"expired" in expired.content
-    assert Client().get("/portal/link/not-a-real-link").status_code == 400
+    assert Client().post("/portal/link", {"token": "not-a-real-link"}).status_code == 400
 
 
 def _wrong(code: str) -> str:
@@ -84,7 +84,7 @@ def test_a_resend_supersedes_the_old_code(acme_committed, alice):
     user.client.post("/portal/code", {"step": "resend"})
     second = code_in(last_mail_to(alice.email))
     if first != second:
-        assert b"Wrong or expired" in user.enter_code(first).content
+        assert b"Wrong or used" in user.enter_code(first).content
     assert user.enter_code(second)["Location"] == "/portal/"
 
 
@@ -134,7 +134,7 @@ def test_item02_an_account_locks_only_at_100_failures_and_only_that_factor(acme_
     Authenticator.objects.filter(user=alice, verification_method="EMAIL_OTP").update(
         failure_count=99
     )
-    assert b"locked for" in user.enter_code(_wrong(code)).content
+    assert b"locked until" in user.enter_code(_wrong(code)).content
     email = Authenticator.objects.get(user=alice, verification_method="EMAIL_OTP")
     assert email.locked_until is not None
     totp = Authenticator.objects.get(user=alice, verification_method="TOTP")
@@ -276,10 +276,10 @@ def test_the_tenant_chooses_the_first_factors(acme_committed, alice, factors, ad
 def test_magic_links_stop_working_when_the_tenant_turns_them_off(acme_committed, alice):
     user = PortalUser(acme_committed.tenant)
     user.ask_code()
-    path = link_path_in(last_mail_to(alice.email))
+    token = link_token_in(last_mail_to(alice.email))
     acme_committed.tenant.first_factors = ["EMAIL_OTP"]
     acme_committed.tenant.save()
-    assert Client().post(path).status_code == 400
+    assert Client().post("/portal/link", {"token": token}).status_code == 400
 
 
 def test_unknown_tenant_is_a_plain_404(db):
@@ -319,3 +319,39 @@ def test_item03_a_sign_in_request_does_the_same_work_for_known_and_unknown_addre
     assert sent_known == sent_unknown == 0  # nothing sent inside the request
     PortalUser(acme_committed.tenant).ask_code("alice@example.com")
     assert code_in(last_mail_to("alice@example.com"))  # sent once the response was closed
+
+
+def test_the_front_door_leads_to_a_sign_in(db, acme):
+    """Portal issue item 1: "/" (where e-mails and pages used to point) was a 404."""
+    one = Client().get("/")
+    assert one.status_code == 302 and one["Location"] == f"/portal/t/{acme.tenant.pk}/"
+    Tenant.objects.create(name="globex")
+    several = Client().get("/")
+    assert several.status_code == 200
+    assert b"acme" in several.content and b"globex" in several.content
+    signed_out = Client().get("/portal/signed-out")
+    assert b'href="/"' in signed_out.content and b"Sign in" in signed_out.content
+
+
+def test_the_new_device_mail_links_to_the_tenants_sign_in(acme_committed, alice):
+    acme_committed.bound_device("alice")
+    message = last_mail_to(alice.email)
+    link = re.search(r"http\S+", message.body).group(0)
+    path = link[link.index("/portal/") :]
+    assert path == f"/portal/t/{acme_committed.tenant.pk}/"
+    assert Client().get(path).status_code == 200
+
+
+def test_an_expired_code_is_told_apart_from_a_wrong_one_and_not_counted(acme_committed, alice):
+    """Portal issue item 7: an expired code counted as a failure, reported as "wrong or
+    expired"."""
+    user = PortalUser(acme_committed.tenant)
+    user.ask_code()
+    code = code_in(last_mail_to(alice.email))
+    OneTimeCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = user.enter_code(code)
+    assert response.status_code == 400 and b"This code has expired" in response.content
+    email = Authenticator.objects.get(user=alice, verification_method="EMAIL_OTP")
+    assert email.failure_count == 0
+    wrong = user.enter_code(_wrong(code))
+    assert b"Wrong or used code" in wrong.content

@@ -1,11 +1,13 @@
 """SMS codes through the provider interface: the Twilio backend against a local stand-in
-speaking Twilio's Messages API, and the console backend."""
+speaking Twilio's Messages API (the console backend: tests/security/test_dev_backends.py)."""
 
 import re
 
 import pytest
+from authsignal.client import ApiException
 
-from devices.factors.sms import ConsoleSmsBackend, SmsError, TwilioSmsBackend
+from accounts.models import EndUser
+from devices.factors.sms import SmsError, TwilioSmsBackend
 from devices.models import Authenticator
 from tests.portal.support import PortalUser
 from tests.sms_standin import ACCOUNT_SID, AUTH_TOKEN, TwilioStandIn
@@ -65,6 +67,30 @@ def test_a_provider_outage_does_not_break_the_sign_in_page(acme_committed, alice
     assert len(twilio.messages) == 1
 
 
-def test_the_console_backend_prints_the_message(capsys):
-    ConsoleSmsBackend().send(to="+15551230001", body="123456 is your code")
-    assert "SMS to +15551230001: 123456 is your code" in capsys.readouterr().out
+@pytest.mark.parametrize("typed", ["+1 555 123 0001", "15551230001", "(555) 123-0001"])
+def test_a_number_typed_any_usual_way_reaches_the_number_on_record(
+    acme_committed, alice, twilio, typed
+):
+    """Portal issue item 2: the page said "we sent a code" and nothing was sent."""
+    user = PortalUser(acme_committed.tenant)
+    assert user.ask_code(typed)["Location"] == "/portal/code"
+    assert [m["To"] for m in twilio.messages] == ["+15551230001"]
+
+
+def test_a_number_that_cannot_be_one_is_refused_saying_what_to_type(acme_committed, twilio):
+    response = PortalUser(acme_committed.tenant).ask_code("12")
+    assert response.status_code == 400
+    assert b"with its country code" in response.content
+    assert b'value="12"' in response.content  # what was typed stays in the field
+    assert twilio.messages == []
+
+
+def test_the_api_keeps_numbers_in_e164_too_and_refuses_impossible_ones(acme):
+    url = f"{acme.server.api_url}/users/bob"
+    stored = acme.server.session.patch(url, json={"phoneNumber": "(555) 123-0002"})
+    assert stored.decamelized_content["phone_number"] == "(555) 123-0002"  # as given
+    assert EndUser.objects.get(external_id="bob").phone_number_e164 == "+15551230002"
+    with pytest.raises(ApiException) as refused:
+        acme.server.session.patch(url, json={"phoneNumber": "12"})
+    assert "400 - Enter a phone number with its country code" in str(refused.value)
+    assert EndUser.objects.get(external_id="bob").phone_number_e164 == "+15551230002"

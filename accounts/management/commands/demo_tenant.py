@@ -1,7 +1,9 @@
 """``manage.py demo_tenant``: the embedded server's demo tenant, created once.
 
 Its credentials are kept in ``var/demo-tenant.json`` (0600, outside git) so that every
-``make run`` prints the same working keys; if the key was revoked a new one is made.
+``make run`` uses the same working keys; if the key was revoked a new one is made. The
+command prints the tenant id, the portal URL and where the secret key is, never the key:
+``make run``'s output is a log like any other.
 """
 
 import json
@@ -17,7 +19,10 @@ DEMO_NAME = "Demo"
 
 
 class Command(BaseCommand):
-    help = "Create the demo tenant if needed; print its tenantId, secretKey and portal URL as JSON."
+    help = (
+        "Create the demo tenant if needed; print its tenantId, portal URL and the file holding"
+        " its secret key as JSON."
+    )
 
     def handle(self, *args, **options):
         path = settings.VAR_DIR / "demo-tenant.json"
@@ -37,4 +42,5 @@ class Command(BaseCommand):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(credentials, handle)
-        self.stdout.write(json.dumps(credentials))
+        shown = {key: value for key, value in credentials.items() if key != "secretKey"}
+        self.stdout.write(json.dumps({**shown, "secretKeyFile": str(path)}))

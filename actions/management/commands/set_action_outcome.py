@@ -1,13 +1,11 @@
 """``manage.py set_action_outcome --tenant ID ACTION OUTCOME``."""
 
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.management.commands._tenant_arg import add_tenant_argument, tenant_from_options
 from actions.models import Outcome
 from actions.services import action_config_set
-from recognize_project.fields import ACTION_CODE_PATTERN
+from recognize_project.fields import ACTION_CODE_MESSAGE, action_code_is_valid
 
 
 class Command(BaseCommand):
@@ -19,8 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("outcome", choices=Outcome.values)
 
     def handle(self, *args, action: str, outcome: str, **options):
-        if not re.match(ACTION_CODE_PATTERN, action):
-            raise CommandError("action must be 1 to 100 letters, digits or _ - . :")
+        if not action_code_is_valid(action):
+            raise CommandError(ACTION_CODE_MESSAGE)
         config = action_config_set(
             tenant=tenant_from_options(options), action_code=action, outcome=outcome
         )
