@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
 CODE = re.compile(r"Your code: (\d{6})")
-LINK = re.compile(r"(http\S+/portal/link/\S+)")
+LINK = re.compile(r"(http\S+/portal/link#token=\S+)")
 
 #: Loads the package into the page, as an app's own module would import it.
 IMPORT = "const web = await import('/static/recognize-web/index.js');"
@@ -133,8 +133,11 @@ def test_a_lost_key_is_a_recovery_case(live, browser):
 
 
 def _mail_body(mailbox, address: str, says: str) -> str:
-    message = mailbox.wait_for(lambda m: m["To"] == address and says in m.get_content())
-    return message.get_content()
+    """The plain-text part of the e-mail to ``address`` that says ``says``."""
+    message = mailbox.wait_for(
+        lambda m: m["To"] == address and says in m.get_body(("plain",)).get_content()
+    )
+    return message.get_body(("plain",)).get_content()
 
 
 def test_a_portal_user_uses_this_browser_as_a_device(live, smtp_server, browser):
