@@ -35,6 +35,13 @@ def all_first_factors() -> list[str]:
     return list(FirstFactor.values)
 
 
+class LivenessLevel(models.TextChoices):
+    """How much presentation-attack detection a tenant's face authentications get."""
+
+    OFF = "OFF", "Off: the face match alone"
+    PASSIVE = "PASSIVE", "Passive: replay check, and liveness models on uploaded photos"
+
+
 class Tenant(models.Model):
     """A company using Recognize. ``id`` is the public tenant id that SDKs send."""
 
@@ -63,9 +70,12 @@ class Tenant(models.Model):
     )
     liveness_level = models.CharField(
         max_length=16,
-        choices=[("OFF", "Off"), ("PASSIVE", "Passive (experimental)")],
-        default="OFF",
-        help_text="PASSIVE adds an anti-spoofing model of unmeasured accuracy; see docs.",
+        choices=LivenessLevel.choices,
+        default=LivenessLevel.PASSIVE,
+        help_text=(
+            "PASSIVE refuses replays of a capture and runs passive liveness models on uploads; "
+            "they stop few printed or on-screen photos (docs/face-evaluation.md)."
+        ),
     )
     push_max_pending = models.PositiveSmallIntegerField(
         default=3,
@@ -105,11 +115,16 @@ class Tenant(models.Model):
 
 
 class SecretKey(models.Model):
-    """A tenant's server API key. Only its SHA-256 is stored; the key is shown once."""
+    """A tenant's server API key, shown once. Requests are authenticated by its SHA-256
+    (``key_hash``); the key itself is kept only sealed (AES-GCM under the tenant's data key,
+    ``accounts.encryption``), to sign webhooks as Authsignal's SDKs verify them. Keys created
+    before sealing existed have no ``sealed_secret`` (the hash cannot give the key back):
+    rotate them to sign webhooks with the API key."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="secret_keys")
     prefix = models.CharField(max_length=16, help_text="The first characters, to tell keys apart.")
     key_hash = models.CharField(max_length=64, unique=True)
+    sealed_secret = models.BinaryField(blank=True, default=b"", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -131,6 +146,9 @@ class EndUser(models.Model):
     )
     external_id = models.CharField(max_length=255, verbose_name="user id")
     email = models.EmailField(blank=True)
+    email_verified = models.BooleanField(
+        default=False, help_text="The tenant says it verified the e-mail address."
+    )
     phone_number = models.CharField(
         max_length=32, blank=True, help_text="As the tenant gave it (returned as given)."
     )
@@ -141,8 +159,12 @@ class EndUser(models.Model):
         editable=False,
         help_text="The same number in E.164: what codes are sent to and numbers are matched by.",
     )
+    phone_number_verified = models.BooleanField(
+        default=False, help_text="The tenant says it verified the phone number."
+    )
     username = models.CharField(max_length=255, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
+    locale = models.CharField(max_length=35, blank=True, help_text="BCP 47, e.g. en-NZ.")
     custom = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

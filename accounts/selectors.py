@@ -5,8 +5,10 @@ import uuid
 
 from django.db import DEFAULT_DB_ALIAS
 
-from accounts.models import EndUser, Tenant
-from accounts.services import SECRET_KEY_PREFIX, secret_key_hash
+from accounts.encryption import unseal
+from accounts.models import EndUser, SecretKey, Tenant
+from accounts.phones import phone_number_normalize
+from accounts.services import SECRET_KEY_PREFIX, SECRET_KEY_SEAL_PURPOSE, secret_key_hash
 from recognize_project import sql
 from recognize_project.notified_cache import NotifiedCache
 
@@ -96,6 +98,58 @@ def user_by_address(*, tenant: Tenant, email: str = "", phone_number: str = "") 
         return None
     found = list(users[:2])
     return found[0] if len(found) == 1 else None
+
+
+#: Users ``user_query`` returns when the caller names no limit, and the most it returns at once.
+USER_QUERY_DEFAULT_LIMIT = 100
+USER_QUERY_MAX_LIMIT = 1000
+
+
+def user_query(
+    *,
+    tenant: Tenant,
+    username: str = "",
+    email: str = "",
+    phone_number: str = "",
+    external_id: str | None = None,
+    limit: int = USER_QUERY_DEFAULT_LIMIT,
+    after: str = "",
+) -> tuple[list[EndUser], str | None]:
+    """Users of ``tenant`` matching every filter given (e-mail in any case), in ``userId``
+    order, at most ``limit`` of them after the ``userId`` ``after``; and the last ``userId``
+    returned when more follow (the cursor for the next page), else None."""
+    users = EndUser.objects.filter(tenant=tenant)
+    if username:
+        users = users.filter(username=username)
+    if email:
+        users = users.filter(email__iexact=email.strip())
+    if phone_number:  # matched in E.164, as every lookup by number is (accounts.phones)
+        users = users.filter(phone_number_e164=phone_number_normalize(phone_number, tenant=tenant))
+    if external_id is not None:
+        users = users.filter(external_id=external_id)
+    if after:
+        users = users.filter(external_id__gt=after)
+    page = list(users.order_by("external_id")[: limit + 1])
+    if len(page) > limit:
+        return page[:limit], page[limit - 1].external_id
+    return page, None
+
+
+def secret_keys_for_signing(*, tenant: Tenant) -> list[str]:
+    """The tenant's active secret keys that are kept sealed, newest first, in the clear: what
+    webhooks are signed with. Empty when every active key predates sealing."""
+    rows = SecretKey.objects.filter(tenant=tenant, revoked_at__isnull=True).exclude(
+        sealed_secret=b""
+    )
+    return [
+        unseal(
+            tenant=tenant,
+            blob=bytes(row.sealed_secret),
+            purpose=SECRET_KEY_SEAL_PURPOSE,
+            context=row.key_hash.encode(),
+        ).decode()
+        for row in rows.order_by("-created_at")
+    ]
 
 
 def tenant_list(*, limit: int) -> list[Tenant]:

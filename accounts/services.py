@@ -7,12 +7,26 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.encryption import seal
 from accounts.models import EndUser, SecretKey, Tenant
 from accounts.phones import phone_number_normalize
 from accounts.signals import account_changed
 
 SECRET_KEY_PREFIX = "rk_"
-USER_FIELDS = ("email", "phone_number", "username", "display_name", "custom")
+#: ``seal`` purpose of a secret key kept to sign webhooks (context: the key's hash).
+SECRET_KEY_SEAL_PURPOSE = "api-secret-key"
+USER_FIELDS = (
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "username",
+    "display_name",
+    "locale",
+    "custom",
+)
+#: What a field is set to when the caller sends null for it.
+_CLEARED = {"custom": dict, "email_verified": bool, "phone_number_verified": bool}
 
 
 def secret_key_hash(secret: str) -> str:
@@ -21,11 +35,19 @@ def secret_key_hash(secret: str) -> str:
 
 
 def secret_key_create(*, tenant: Tenant) -> tuple[SecretKey, str]:
-    """Create a key for ``tenant``; returns the row and the key, which is never stored."""
+    """Create a key for ``tenant``; returns the row and the key, which is stored only hashed
+    (to authenticate) and sealed (to sign webhooks)."""
     secret = SECRET_KEY_PREFIX + secrets.token_urlsafe(32)
+    key_hash = secret_key_hash(secret)
     with transaction.atomic():
+        sealed = seal(
+            tenant=tenant,
+            plaintext=secret.encode(),
+            purpose=SECRET_KEY_SEAL_PURPOSE,
+            context=key_hash.encode(),
+        )
         key = SecretKey.objects.create(
-            tenant=tenant, prefix=secret[:10], key_hash=secret_key_hash(secret)
+            tenant=tenant, prefix=secret[:10], key_hash=key_hash, sealed_secret=sealed
         )
         _key_event(tenant, "secret_key.created", key)
     return key, secret
@@ -63,6 +85,38 @@ def tenant_create(*, name: str) -> tuple[Tenant, str]:
     return tenant, secret
 
 
+@transaction.atomic
+def tenant_face_settings_update(
+    *,
+    tenant: Tenant,
+    liveness_level: str | None = None,
+    face_match_threshold: float | None = None,
+    reset_face_match_threshold: bool = False,
+) -> Tenant:
+    """Change a tenant's liveness level and/or face match threshold (``reset...`` to the default).
+
+    Values are validated by the caller (the API's serializer, the admin's form); the change is
+    recorded as the event ``tenant.settings_updated`` with the new values.
+    """
+    changed: dict[str, Any] = {}
+    if liveness_level is not None and liveness_level != tenant.liveness_level:
+        tenant.liveness_level = liveness_level
+        changed["liveness_level"] = liveness_level
+    if reset_face_match_threshold:
+        face_match_threshold = None
+    if (
+        face_match_threshold is not None or reset_face_match_threshold
+    ) and face_match_threshold != tenant.face_match_threshold:
+        tenant.face_match_threshold = face_match_threshold
+        changed["face_match_threshold"] = face_match_threshold
+    if changed:
+        tenant.save(update_fields=list(changed))
+        account_changed.send(
+            sender=Tenant, tenant=tenant, event_type="tenant.settings_updated", detail=changed
+        )
+    return tenant
+
+
 def user_get_or_create(*, tenant: Tenant, external_id: str, **attrs: Any) -> EndUser:
     """The user ``external_id`` of ``tenant``, created on first sight with ``attrs``."""
     defaults = {k: v for k, v in attrs.items() if k in USER_FIELDS and v is not None}
@@ -91,7 +145,7 @@ def user_update(*, tenant: Tenant, external_id: str, data: dict[str, Any]) -> En
     changed = [field for field in USER_FIELDS if field in data]
     for field in changed:
         value = data[field]
-        setattr(user, field, value if value is not None else ({} if field == "custom" else ""))
+        setattr(user, field, value if value is not None else _CLEARED.get(field, str)())
     if e164 is not None:
         user.phone_number_e164 = e164
         changed.append("phone_number_e164")

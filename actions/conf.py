@@ -11,7 +11,12 @@ ACTIONS_ALLOWED_SCOPES = frozenset(
     getattr(
         settings,
         "ACTIONS_ALLOWED_SCOPES",
-        {"add:authenticators", "read:authenticators", "update:authenticators"},
+        {
+            "add:authenticators",
+            "read:authenticators",
+            "remove:authenticators",
+            "update:authenticators",
+        },
     )
 )
 #: Seconds a process may decide from the rules it loaded for an action code before reloading
@@ -22,3 +27,9 @@ ACTIONS_RULES_CACHE_SECONDS: float = getattr(settings, "ACTIONS_RULES_CACHE_SECO
 ACTIONS_LAST_USE_GRANULARITY_SECONDS: int = getattr(
     settings, "ACTIONS_LAST_USE_GRANULARITY_SECONDS", 60
 )
+#: Seconds an access token of a session (``createSession``) is valid.
+ACTIONS_SESSION_ACCESS_TTL_SECONDS: int = getattr(
+    settings, "ACTIONS_SESSION_ACCESS_TTL_SECONDS", 900
+)
+#: Seconds a session lasts at most, however often it is refreshed.
+ACTIONS_SESSION_MAX_SECONDS: int = getattr(settings, "ACTIONS_SESSION_MAX_SECONDS", 30 * 24 * 3600)

@@ -74,6 +74,11 @@ class Action(models.Model):
     client_device_id = models.CharField(max_length=255, blank=True)
     redirect_url = models.URLField(max_length=2000, blank=True)
     custom = models.JSONField(default=dict, blank=True)
+    locale = models.CharField(max_length=35, blank=True)
+    custom_domain = models.CharField(max_length=255, blank=True)
+    challenge_id = models.CharField(
+        max_length=64, blank=True, help_text="A server-initiated challenge the tracker named."
+    )
     verification_method = models.CharField(
         max_length=32, choices=VerificationMethod.choices, blank=True
     )
@@ -240,3 +245,46 @@ class PushChallenge(models.Model):
         if self.answered_at is None:
             return f"push {self.id[:8]}… (pending)"
         return f"push {self.id[:8]}… ({'approved' if self.approved else 'denied'})"
+
+
+class UserSession(models.Model):
+    """A session the tenant's backend created from a successful action (``createSession``).
+
+    Its access tokens are ES256 JWTs naming it (``sid``); validating one reads this row, so
+    revoking (``revoked_at``) takes effect at once. Its refresh tokens form one family: each is
+    used once, and a second use of any revokes the session.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="sessions")
+    client_id = models.CharField(max_length=200)
+    action = models.ForeignKey(
+        Action, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verification_method = models.CharField(
+        max_length=32, choices=VerificationMethod.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="No refresh keeps the session beyond this.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"session {self.id} ({'revoked' if self.revoked_at else 'active'})"
+
+
+class RefreshToken(models.Model):
+    """One refresh token of a session; only its SHA-256 is stored. Spent by one conditional
+    UPDATE of ``used_at``."""
+
+    token_hash = models.CharField(primary_key=True, max_length=64)
+    session = models.ForeignKey(UserSession, on_delete=models.CASCADE, related_name="refresh")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"refresh token of {self.session_id} ({'used' if self.used_at else 'unused'})"

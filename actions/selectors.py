@@ -4,7 +4,11 @@ The reads every in-app flow makes are plain SQL (see ``recognize_project.sql``).
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
 
 from accounts.models import EndUser, Tenant
 from actions import conf
@@ -92,3 +96,28 @@ def track_context_get(*, tenant: Tenant, user_id: str, action_code: str) -> Trac
     user.tenant = tenant
     methods = methods_in_order(row[-2] for row in rows)
     return TrackContext(user, methods, _outcome(rows[0][-1]))
+
+
+#: The most actions ``action_list`` returns (the newest).
+ACTION_LIST_MAX = 1000
+
+
+def action_list(
+    *,
+    tenant: Tenant,
+    user_id: str,
+    action_codes: Collection[str] = (),
+    state: str = "",
+    from_date: datetime | None = None,
+) -> QuerySet[Action]:
+    """The actions of the user ``user_id`` of ``tenant``, newest first, at most
+    ``ACTION_LIST_MAX``: only those with one of ``action_codes``, in ``state`` and created at
+    or after ``from_date``, where given."""
+    actions = Action.objects.filter(tenant=tenant, user__external_id=user_id)
+    if action_codes:
+        actions = actions.filter(action_code__in=list(action_codes))
+    if state:
+        actions = actions.filter(state=state)
+    if from_date is not None:
+        actions = actions.filter(created_at__gte=from_date)
+    return actions.order_by("-created_at")[:ACTION_LIST_MAX]

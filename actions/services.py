@@ -8,10 +8,11 @@ the in-app flow (track, challenge, verify, validate) are plain SQL through
 ``recognize_project.sql``, a few per request; the rarer paths use the ORM.
 """
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import EndUser, Tenant
@@ -32,6 +33,7 @@ from devices.models import VerificationMethod
 from devices.proofs import device_proofs_purge
 from events.webhooks import webhook_emit, webhook_wanted
 from recognize_project import sql
+from recognize_project.errors import ApplicationError
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,52 @@ class TrackResult:
 def action_track(
     *, tenant: Tenant, user_id: str, action_code: str, attributes: dict[str, Any]
 ) -> TrackResult:
-    """Record an attempt at ``action_code`` by ``user_id`` and decide its outcome."""
+    """Record an attempt at ``action_code`` by ``user_id`` and decide its outcome.
+
+    With an ``idempotency_key`` the tracker chose, tracking again returns the action already
+    recorded under it (with a fresh token) instead of a second one; a key already used for
+    another user or action code is refused (409).
+    """
+    key = attributes.get("idempotency_key")
+    if key is not None:
+        existing = _tracked_again(tenant, key, user_id=user_id, action_code=action_code)
+        if existing is not None:
+            return existing
+        try:
+            return _action_track(
+                tenant=tenant, user_id=user_id, action_code=action_code, attributes=attributes
+            )
+        except IntegrityError:  # tracked concurrently under the same key
+            existing = _tracked_again(tenant, key, user_id=user_id, action_code=action_code)
+            if existing is None:
+                raise
+            return existing
+    return _action_track(
+        tenant=tenant, user_id=user_id, action_code=action_code, attributes=attributes
+    )
+
+
+def _tracked_again(
+    tenant: Tenant, key: uuid.UUID, *, user_id: str, action_code: str
+) -> TrackResult | None:
+    """The result of tracking the action recorded under ``key`` once more, or None."""
+    action = selectors.action_get(tenant=tenant, idempotency_key=str(key))
+    if action is None:
+        return None
+    if action.user.external_id != user_id or action.action_code != action_code:
+        raise ApplicationError(
+            "idempotency_key_conflict",
+            "This idempotencyKey was already used for another user or action.",
+            status=409,
+        )
+    enrolled = device_selectors.enrolled_methods(user=action.user)
+    token = token_issue(action=action, scopes=set(action.scope.split()))
+    return TrackResult(action, token, enrolled)
+
+
+def _action_track(
+    *, tenant: Tenant, user_id: str, action_code: str, attributes: dict[str, Any]
+) -> TrackResult:
     known = selectors.track_context_get(tenant=tenant, user_id=user_id, action_code=action_code)
     if known is not None:  # the action is the only write
         return _action_record(tenant=tenant, context=known, code=action_code, attributes=attributes)
@@ -106,7 +153,12 @@ def _action_record(
         client_device_id=attributes.get("device_id") or "",
         redirect_url=attributes.get("redirect_url") or "",
         custom=attributes.get("custom") or {},
+        locale=attributes.get("locale") or "",
+        custom_domain=attributes.get("custom_domain") or "",
+        challenge_id=attributes.get("challenge_id") or "",
     )
+    if attributes.get("idempotency_key") is not None:
+        action.idempotency_key = attributes["idempotency_key"]
     face_required = (
         allowed is not None
         and VerificationMethod.FACE in allowed

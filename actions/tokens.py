@@ -166,18 +166,26 @@ def _signed(claims: dict) -> str:
     return f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
-def _verified(token: str, *, status: int) -> ActionToken:
-    """The claims of ``token`` once its header, signature, audience, times and claims hold."""
-    invalid = ApplicationError("invalid_token", "The token is not valid.", status=status)
+def jws_sign(claims: dict) -> str:
+    """``claims`` as an ES256 JWS (compact form, ``kid`` of the JWKS) by the token-signing key:
+    for other kinds of token (sessions) than action tokens, which check their own claims."""
+    return _signed(claims)
+
+
+def jws_claims(token: str) -> dict | None:
+    """The claims of a JWS this server signed with ES256, or None for anything else (a bad
+    form, header, signature or payload). Checks no claim: the caller does."""
+    if not isinstance(token, str) or len(token) > 4096:
+        return None
     parts = token.split(".")
     if len(parts) != 3:
-        raise invalid
+        return None
     header_part, payload_part, signature_part = parts
     try:
         header = json.loads(_b64url_decode(header_part))
         signature = _b64url_decode(signature_part)
         if not isinstance(header, dict) or header.get("alg") != "ES256" or len(signature) != 64:
-            raise invalid
+            return None
         _verifying_key().verify(
             encode_dss_signature(
                 int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
@@ -187,7 +195,16 @@ def _verified(token: str, *, status: int) -> ActionToken:
         )
         claims = json.loads(_b64url_decode(payload_part))
     except (ValueError, binascii.Error, InvalidSignature):  # JSON and UnicodeError are ValueErrors
-        raise invalid from None
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _verified(token: str, *, status: int) -> ActionToken:
+    """The claims of ``token`` once its header, signature, audience, times and claims hold."""
+    invalid = ApplicationError("invalid_token", "The token is not valid.", status=status)
+    claims = jws_claims(token)
+    if claims is None:
+        raise invalid
     if not (
         isinstance(claims, dict)
         and claims.get("aud") == AUDIENCE

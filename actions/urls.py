@@ -3,7 +3,7 @@
 from django.urls import path
 
 from actions import pages
-from actions.api import push, rules, views
+from actions.api import push, rules, server_challenges, sessions, views
 
 urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path(
@@ -19,6 +19,20 @@ urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path("v1/validate", views.ValidateView.as_view(), name="validate"),
     path("v1/client/challenge", views.ChallengeView.as_view(), name="challenge"),
     path("v1/client/verify/in-app", views.InAppVerifyView.as_view(), name="in-app-verify"),
+    path("v1/users/<str:user_id>/actions", views.ActionQueryView.as_view(), name="action-query"),
+    path("v1/challenge", server_challenges.ChallengeStartView.as_view(), name="challenge-start"),
+    path("v1/verify", server_challenges.ChallengeVerifyView.as_view(), name="challenge-verify"),
+    path("v1/claim", server_challenges.ChallengeClaimView.as_view(), name="challenge-claim"),
+    path("v1/challenges", server_challenges.ChallengeGetView.as_view(), name="challenge-get"),
+    path("v1/sessions", sessions.SessionCreateView.as_view(), name="session-create"),
+    path("v1/sessions/validate", sessions.SessionValidateView.as_view(), name="session-validate"),
+    path("v1/sessions/refresh", sessions.SessionRefreshView.as_view(), name="session-refresh"),
+    path("v1/sessions/revoke", sessions.SessionRevokeView.as_view(), name="session-revoke"),
+    path(
+        "v1/sessions/user/revoke",
+        sessions.UserSessionsRevokeView.as_view(),
+        name="user-sessions-revoke",
+    ),
     path("v1/actions/<str:action_code>/rules", rules.RuleListView.as_view(), name="rule-list"),
     path(
         "v1/actions/<str:action_code>/rules/<str:rule_id>",

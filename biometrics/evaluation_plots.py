@@ -97,3 +97,43 @@ def histogram_plot_png(
     figure.tight_layout()
     figure.savefig(path, format="png")
     plt.close(figure)
+
+
+ATTACK_COLOURS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+
+
+def pad_scores_plot_png(
+    scored: list[tuple[str, dict[str, float]]],
+    path: Path,
+    *,
+    thresholds: tuple[float, float],
+    title: str = "Passive liveness scores",
+) -> None:
+    """Antispoof against liveness score per capture, by kind, with the thresholds; as PNG."""
+    figure, axes = plt.subplots(figsize=(7, 6), dpi=110)
+    kinds = list(dict.fromkeys(kind for kind, _ in scored))
+    kinds.sort(key=lambda kind: kind != "bona_fide")
+    for index, kind in enumerate(kinds):
+        points = np.array([[s["antispoof"], s["liveness"]] for k, s in scored if k == kind])
+        bona_fide = kind == "bona_fide"
+        axes.scatter(
+            points[:, 0],
+            points[:, 1],
+            s=8 if bona_fide else 14,
+            alpha=0.35 if bona_fide else 0.8,
+            color=GENUINE_COLOUR if bona_fide else ATTACK_COLOURS[index % len(ATTACK_COLOURS)],
+            marker="o" if bona_fide else "x",
+            label=kind.replace("_", " "),
+        )
+    axes.axvline(thresholds[0], color=OPERATING_COLOUR, linestyle="--", linewidth=1)
+    axes.axhline(thresholds[1], color=OPERATING_COLOUR, linestyle="--", linewidth=1)
+    axes.text(thresholds[0], 1.02, "antispoof threshold", fontsize=8, ha="center")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1.06)
+    axes.set_xlabel("antispoof score (probability real)")
+    axes.set_ylabel("liveness score (probability live)")
+    axes.set_title(title)
+    axes.legend(loc="lower left", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)

@@ -26,10 +26,14 @@ def _context(probe: AcceptedProbe) -> bytes:
     return probe.id.bytes + str(probe.authenticator_id).encode()
 
 
+def near_duplicate(probe: np.ndarray, earlier: np.ndarray) -> bool:
+    """Whether ``probe`` is as close to the ``earlier`` capture as a copy of it would be."""
+    return float(np.dot(earlier, probe)) >= conf.BIOMETRICS_REPLAY_SIMILARITY
+
+
 def probe_is_replay(*, face: Authenticator, enrolled: np.ndarray, probe: np.ndarray) -> bool:
     """Whether ``probe`` is a near-duplicate of the enrolled template or an accepted probe."""
-    limit = conf.BIOMETRICS_REPLAY_SIMILARITY
-    if float(np.dot(enrolled, probe)) >= limit:
+    if near_duplicate(probe, enrolled):
         return True
     for accepted in AcceptedProbe.objects.filter(authenticator=face).select_related("tenant"):
         raw = encryption.unseal(
@@ -38,7 +42,7 @@ def probe_is_replay(*, face: Authenticator, enrolled: np.ndarray, probe: np.ndar
             purpose=PURPOSE,
             context=_context(accepted),
         )
-        if float(np.dot(np.frombuffer(raw, dtype="<f4"), probe)) >= limit:
+        if near_duplicate(probe, np.frombuffer(raw, dtype="<f4")):
             return True
     return False
 

@@ -1,11 +1,17 @@
-"""Client API routes of biometrics, and the files browsers run the face pipeline with."""
+"""Client API routes of biometrics, the server API's tenant face settings, and the files
+browsers run the face pipeline with."""
 
 from django.urls import path
 
 from biometrics import web_assets
-from biometrics.api import views
+from biometrics.api import tenant_settings, views
 
 urlpatterns = [
+    path(
+        "v1/tenant/settings",
+        tenant_settings.TenantSettingsView.as_view(),
+        name="tenant-settings",
+    ),
     path("v1/client/face/enroll", views.FaceEnrollView.as_view(), name="face-enroll"),
     path(
         "v1/client/face/authenticate",

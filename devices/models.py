@@ -164,11 +164,13 @@ class PushRegistration(models.Model):
 class CodeChannel(models.TextChoices):
     EMAIL = "EMAIL", "E-mail"
     SMS = "SMS", "SMS"
+    WHATSAPP = "WHATSAPP", "WhatsApp (through the SMS provider)"
 
 
 class CodePurpose(models.TextChoices):
     SIGN_IN = "SIGN_IN", "Portal sign-in"
     REAUTH = "REAUTH", "Re-authentication before a sensitive change"
+    CHALLENGE = "CHALLENGE", "A challenge the tenant's backend started (server API)"
 
 
 class OneTimeCode(models.Model):
@@ -278,3 +280,38 @@ class SpentSignature(models.Model):
 
     def __str__(self) -> str:
         return f"spent signature {self.digest[:12]}…"
+
+
+class CodeChallenge(models.Model):
+    """A challenge by e-mail, SMS or WhatsApp code that the tenant's backend started.
+
+    ``id`` is the public ``challengeId``. The code itself is the ``OneTimeCode`` beside it
+    (hashed, single use, expiry checked at use, failures counted on its authenticator);
+    ``verified_at`` records the right code, ``claimed_at`` the one claim that turns the
+    challenge into an action (its ``idempotency_key``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(EndUser, on_delete=models.CASCADE, related_name="code_challenges")
+    code = models.OneToOneField(OneTimeCode, on_delete=models.CASCADE, related_name="challenge")
+    verification_method = models.CharField(max_length=32, choices=VerificationMethod.choices)
+    channel = models.CharField(max_length=8, choices=CodeChannel.choices)
+    action_code = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4)
+    context = models.JSONField(
+        default=dict, blank=True, help_text="Request context the backend sent with it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong answers; at the tenant's lockout threshold the code dies."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} challenge {self.id} ({'verified' if self.verified_at else 'open'})"

@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from devices.factors.sms import SmsError, sms_backend
+from devices.factors.sms import SMS, WHATSAPP, SmsError, sms_backend
 from devices.models import CodeChannel, Device, OneTimeCode
 from recognize_project.task_payloads import CODE_DELIVERY, payload_open
 
@@ -71,5 +71,6 @@ def one_time_code_deliver(code_id: str, payload: str) -> bool:
         sms_backend().send(
             to=row.authenticator.phone_number,
             body=f"{code} is your {tenant.name} code. It expires in 10 minutes.",
+            channel=WHATSAPP if row.channel == CodeChannel.WHATSAPP else SMS,
         )
     return True

@@ -22,6 +22,11 @@ urlpatterns = [
         name="device-detail",
     ),
     path(
+        "v1/users/<str:user_id>/devices/<uuid:device_id>/invalidate",
+        views.DeviceInvalidateView.as_view(),
+        name="device-invalidate",
+    ),
+    path(
         "v1/client/user-authenticators/in-app",
         views.InAppCredentialView.as_view(),
         name="in-app-credential",

@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from events import webhooks
 from events.admin_audit import AuditedModelAdmin, ReadOnlyAdmin, checkboxes, secret_show_once
-from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
+from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint, webhook_type
 
 
 @admin.register(AuditEvent)
@@ -19,7 +19,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 class WebhookEndpointForm(forms.ModelForm):
     event_types = checkboxes(
-        [(t, t) for t in webhooks.EVENT_TYPES],
+        [(webhook_type(t), webhook_type(t)) for t in webhooks.EVENT_TYPES],
         "None checked: every event.",
     )
 

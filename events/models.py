@@ -43,6 +43,24 @@ class AuditEvent(models.Model):
         return f"{self.event_type} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+#: Event types as webhooks name them: Authsignal's name where Authsignal has the event
+#: (``authenticator.created``, ``authenticator.deleted``, ``push.created``: docs.authsignal.com
+#: webhooks event types), Recognize's own namespaced ``recognize.`` otherwise. The audit log
+#: keeps the plain names.
+WEBHOOK_TYPE_NAMES = {
+    "action.created": "recognize.action.created",
+    "action.updated": "recognize.action.updated",
+    "device.bound": "recognize.device.bound",
+    "device.deleted": "recognize.device.deleted",
+    "recovery.completed": "recognize.recovery.completed",
+}
+
+
+def webhook_type(event_type: str) -> str:
+    """The name webhooks give ``event_type``."""
+    return WEBHOOK_TYPE_NAMES.get(event_type, event_type)
+
+
 class WebhookEndpoint(models.Model):
     """Where a tenant wants events sent. The signing secret is stored sealed."""
 
@@ -63,7 +81,13 @@ class WebhookEndpoint(models.Model):
         return self.url
 
     def wants(self, event_type: str) -> bool:
-        return self.enabled and (not self.event_types or event_type in self.event_types)
+        """Whether this endpoint takes ``event_type``; its filter may name the event either way
+        (endpoints made before the ``recognize.`` names keep the plain ones)."""
+        if not self.enabled:
+            return False
+        return not self.event_types or bool(
+            {event_type, webhook_type(event_type)} & set(self.event_types)
+        )
 
 
 class DeliveryStatus(models.TextChoices):

@@ -9,6 +9,7 @@ a broker outage or a worker crash — for the periodic sweep. A worker dying bet
 the mark re-sends after the lease: receivers dedupe on ``Recognize-Event-Id``.
 """
 
+import base64
 import json
 import logging
 import secrets
@@ -17,17 +18,25 @@ import uuid
 from datetime import timedelta
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.encryption import seal, unseal
 from accounts.models import Tenant
+from accounts.selectors import secret_keys_for_signing
 from events import conf
-from events.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from events.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, webhook_type
 from events.tasks import webhook_deliver
 from recognize_project.notifications import notify_after_commit
-from recognize_sdk.webhooks import SIGNATURE_HEADER, webhook_sign
+from recognize_sdk.webhooks import (
+    AUTHSIGNAL_SIGNATURE_HEADER,
+    SIGNATURE_HEADER,
+    authsignal_sign,
+    standard_webhook_headers,
+    webhook_sign,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,7 @@ EVENT_TYPES = (
     "recovery.completed",
 )
 _SECRET_PURPOSE = "webhook-secret"
+ENVELOPE_VERSION = 1
 _endpoints_cache: dict[uuid.UUID, tuple[float, list[WebhookEndpoint]]] = {}
 
 
@@ -52,7 +62,7 @@ def webhook_endpoint_create(
     *, tenant: Tenant, url: str, event_types: list[str] | None = None
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret, which is returned once and stored sealed."""
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     endpoint = WebhookEndpoint(tenant=tenant, url=url, event_types=list(event_types or []))
     endpoint.sealed_secret = seal(
         tenant=tenant,
@@ -100,19 +110,22 @@ def webhook_emit(*, tenant: Tenant, event_type: str, data: dict) -> list[Webhook
         return []
     now = timezone.now()
     event_id = uuid.uuid4()
-    payload = {
+    payload = {  # Authsignal's envelope (authsignalgo client/types.go WebhookEvent)
+        "version": ENVELOPE_VERSION,
         "id": str(event_id),
-        "type": event_type,
-        "createdAt": now.isoformat(),
+        "type": webhook_type(event_type),
+        "source": settings.RECOGNIZE_PUBLIC_URL,
+        "time": now.isoformat(),
         "tenantId": str(tenant.pk),
         "data": data,
+        "createdAt": now.isoformat(),
     }
     rows = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             tenant=tenant,
             endpoint=endpoint,
             event_id=event_id,
-            event_type=event_type,
+            event_type=webhook_type(event_type),
             payload=payload,
             next_attempt_at=now,
         )
@@ -151,12 +164,24 @@ def webhook_delivery_attempt(delivery_id: str) -> int | None:
     if delivery is None:
         return None
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    endpoint_secret = _secret(delivery.endpoint)
+    timestamp = int(time.time())
+    # Keys created before secret keys were kept sealed cannot sign: until the tenant rotates
+    # them, Authsignal's signature is made with the endpoint's secret instead.
+    api_keys = secret_keys_for_signing(tenant=delivery.endpoint.tenant) or [endpoint_secret]
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Recognize-Webhooks/1",
         "Recognize-Event-Id": str(delivery.event_id),
         "Recognize-Event-Type": delivery.event_type,
-        SIGNATURE_HEADER: webhook_sign(secret=_secret(delivery.endpoint), body=body),
+        AUTHSIGNAL_SIGNATURE_HEADER: authsignal_sign(keys=api_keys, body=body, timestamp=timestamp),
+        **standard_webhook_headers(
+            secret=endpoint_secret,
+            message_id=str(delivery.event_id),
+            body=body,
+            timestamp=timestamp,
+        ),
+        SIGNATURE_HEADER: webhook_sign(secret=endpoint_secret, body=body, timestamp=timestamp),
     }
     status, error = None, ""
     try:

@@ -7,6 +7,7 @@ its defaults: the kernel names no app above it (the classes live in ``accounts``
 """
 
 import functools
+import logging
 import threading
 from collections.abc import Mapping
 
@@ -23,12 +24,15 @@ from recognize_project.fields import ACTION_CODE_MESSAGE, action_code_is_valid, 
 from recognize_project.ratelimit import ClientRateThrottle
 
 _bound_fields = threading.local()
+logger = logging.getLogger(__name__)
 
 
 class InputSerializer(serializers.Serializer):
-    """Input with camelCase keys (snake_case is accepted too); unknown keys are an error.
+    """Input with camelCase keys (snake_case is accepted too); unknown keys are ignored.
 
     Only top-level keys are renamed: nested objects such as ``custom`` are the caller's data.
+    An unknown key is dropped (logged at debug, by name only) so that an SDK one version newer
+    than the server never breaks; the known keys keep their strict type validation.
     """
 
     @cached_property
@@ -52,11 +56,15 @@ class InputSerializer(serializers.Serializer):
                 {"non_field_errors": ["Expected a JSON object."]}, code="invalid"
             )
         normalized = {(humps.camelize(k) if "_" in k else k): v for k, v in data.items()}
-        unknown = sorted(set(normalized) - set(self.fields))
+        fields = self.fields
+        unknown = [key for key in normalized if key not in fields]
         if unknown:
-            raise serializers.ValidationError(
-                {"non_field_errors": [f"Unknown field(s): {', '.join(unknown)}."]}
+            logger.debug(  # names only, shortened: never the values
+                "%s ignored unknown field(s): %s",
+                type(self).__name__,
+                ", ".join(sorted(str(key)[:40] for key in unknown[:10])),
             )
+            normalized = {key: value for key, value in normalized.items() if key in fields}
         return super().to_internal_value(normalized)
 
 

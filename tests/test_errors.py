@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 
 import pytest
 
@@ -115,3 +116,15 @@ def test_openapi_schema_is_served(client):
         "/v1/users/{user_id}/devices/{device_id}",
     ]:
         assert path in paths
+
+
+def test_unknown_fields_are_ignored_and_logged_by_name_only(acme, caplog):
+    """A newer SDK's field must not break a call, nor its value reach the log."""
+    with caplog.at_level(logging.DEBUG, logger="recognize_project.api"):
+        user = acme.server.update_user(
+            "alice", {"email": "a@example.com", "fieldFromTheFuture": "s3cret-value"}
+        )
+    assert user["email"] == "a@example.com"
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "fieldFromTheFuture" in logged
+    assert "s3cret-value" not in logged

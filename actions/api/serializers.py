@@ -3,14 +3,17 @@
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from actions.models import ActionState
+from actions.models import ActionState, Rule
+from devices.methods import method_to_wire
 from recognize_project.api import InputSerializer
 from recognize_project.fields import (
+    ACTION_CODE_MESSAGE,
     NAME_MAX,
     ActionCodeField,
     DisplayTextField,
     PhoneNumberField,
     UserIdField,
+    action_code_is_valid,
 )
 
 
@@ -38,6 +41,7 @@ class AsciiField(serializers.CharField):
 
 
 class TrackInput(InputSerializer):
+    idempotencyKey = serializers.UUIDField(required=False)
     redirectUrl = serializers.URLField(required=False, allow_blank=True, max_length=2000)
     redirectToSettings = serializers.BooleanField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
@@ -50,6 +54,8 @@ class TrackInput(InputSerializer):
     custom = serializers.DictField(required=False)
     scope = serializers.CharField(required=False, allow_blank=True, max_length=200)
     locale = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    customDomain = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    challengeId = AsciiField(required=False, allow_blank=True, max_length=64)
 
 
 class TrackOutput(serializers.Serializer):
@@ -81,10 +87,25 @@ class ActionOutput(serializers.Serializer):
     userAgent = serializers.CharField(source="user_agent")
     deviceId = serializers.CharField(source="client_device_id")
     custom = serializers.DictField()
+    locale = serializers.CharField(allow_blank=True)
+    customDomain = serializers.CharField(source="custom_domain", allow_blank=True)
+    rules = serializers.SerializerMethodField(
+        help_text="The rules that decided the action (authsignal-node src/types.ts Rule)."
+    )
+
+    def get_rules(self, action) -> list[dict]:
+        ids = [rule_id for rule_id in action.output.get("ruleIds") or [] if rule_id]
+        if not ids:
+            return []
+        found = Rule.objects.filter(tenant_id=action.tenant_id, pk__in=ids)
+        return [
+            {"ruleId": str(rule.pk), "name": rule.name, "description": rule.description}
+            for rule in found
+        ]
 
     def to_representation(self, instance) -> dict:
         data = super().to_representation(instance)
-        data["verificationMethod"] = data["verificationMethod"] or None
+        data["verificationMethod"] = method_to_wire(data["verificationMethod"])
         return data
 
 
@@ -104,6 +125,7 @@ class ValidateOutput(serializers.Serializer):
     stateUpdatedAt = serializers.DateTimeField()
     userId = serializers.CharField()
     action = serializers.CharField()
+    actionCode = serializers.CharField()
     idempotencyKey = serializers.UUIDField()
     verificationMethod = serializers.CharField(allow_null=True)
 
@@ -130,3 +152,36 @@ class InAppVerifyOutput(serializers.Serializer):
     username = serializers.CharField(allow_null=True)
     state = serializers.CharField()
     idempotencyKey = serializers.UUIDField()
+
+
+class ActionQueryInput(InputSerializer):
+    """The query string of ``GET /v1/users/{userId}/actions`` (authsignal-node
+    src/authsignal.ts ``queryUserActions``: ``codes`` comma-separated)."""
+
+    fromDate = serializers.DateTimeField(required=False)
+    codes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    state = serializers.ChoiceField(choices=ActionState.choices, required=False)
+
+    def validate_codes(self, value: str) -> list[str]:
+        codes = [code for code in value.split(",") if code]
+        if not all(action_code_is_valid(code) for code in codes):
+            raise serializers.ValidationError(f"Each action code: {ACTION_CODE_MESSAGE}")
+        return codes
+
+
+class ActionListItemOutput(serializers.Serializer):
+    """One action as queryUserActions reads it (authsignal-node src/types.ts
+    ``QueryUserActionsResponse``)."""
+
+    actionCode = serializers.CharField(source="action_code")
+    idempotencyKey = serializers.UUIDField(source="idempotency_key")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="state_updated_at")
+    state = serializers.CharField()
+    stateUpdatedAt = serializers.DateTimeField(source="state_updated_at")
+    verificationMethod = serializers.CharField(source="verification_method", allow_null=True)
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        data["verificationMethod"] = method_to_wire(data["verificationMethod"])
+        return data

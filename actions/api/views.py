@@ -7,7 +7,9 @@ from rest_framework.views import APIView
 
 from actions import challenges, conf, outcomes, selectors, services
 from actions.api.serializers import (
+    ActionListItemOutput,
     ActionOutput,
+    ActionQueryInput,
     ActionUpdateInput,
     ChallengeInput,
     ChallengeOutput,
@@ -19,6 +21,7 @@ from actions.api.serializers import (
     ValidateOutput,
 )
 from devices import selectors as device_selectors
+from devices.methods import method_to_wire, methods_to_wire
 from recognize_project import keys
 from recognize_project.api import (
     ClientAPIView,
@@ -30,6 +33,10 @@ from recognize_project.api import (
 from recognize_project.errors import ApplicationError
 
 TRACK_ATTRIBUTES = {
+    "idempotencyKey": "idempotency_key",
+    "locale": "locale",
+    "customDomain": "custom_domain",
+    "challengeId": "challenge_id",
     "redirectUrl": "redirect_url",
     "email": "email",
     "phoneNumber": "phone_number",
@@ -65,22 +72,41 @@ class TrackView(ServerAPIView):
         allowed = device_selectors.allowed_methods(enrolled=enrolled)
         if result.rule_methods is not None:
             allowed = [m for m in allowed if m in result.rule_methods] or result.rule_methods
+        default = allowed[0] if result.rule_methods else (enrolled[0] if enrolled else None)
         body = {
             "state": result.action.state,
             "idempotencyKey": str(result.action.idempotency_key),
             "url": f"{settings.RECOGNIZE_PUBLIC_URL}/challenge#token={result.token}",
             "token": result.token,
             "isEnrolled": bool(enrolled),
-            "enrolledVerificationMethods": enrolled,
-            "allowedVerificationMethods": allowed,
-            "defaultVerificationMethod": allowed[0]
-            if result.rule_methods
-            else (enrolled[0] if enrolled else None),
+            "enrolledVerificationMethods": methods_to_wire(enrolled),
+            "allowedVerificationMethods": methods_to_wire(allowed),
+            "defaultVerificationMethod": method_to_wire(default),
             "ruleIds": result.action.output["ruleIds"],
         }
         if result.push_verification_code:
             body["pushVerificationCode"] = result.push_verification_code
         return Response(body)
+
+
+class ActionQueryView(ServerAPIView):
+    """A user's actions, newest first, by action codes, state and creation date."""
+
+    @extend_schema(
+        parameters=[ActionQueryInput],
+        responses=ActionListItemOutput(many=True),
+        operation_id="actions_query",
+    )
+    def get(self, request, user_id: str):
+        data = parse(ActionQueryInput, request.query_params.dict())
+        actions = selectors.action_list(
+            tenant=self.tenant,
+            user_id=path_user_id(user_id),
+            action_codes=data.get("codes", ()),
+            state=data.get("state", ""),
+            from_date=data.get("fromDate"),
+        )
+        return Response(ActionListItemOutput(actions, many=True).data)
 
 
 class ActionDetailView(ServerAPIView):
@@ -125,8 +151,11 @@ class ValidateView(ServerAPIView):
                 "stateUpdatedAt": action.state_updated_at.isoformat(),
                 "userId": action.user.external_id,
                 "action": action.action_code,
+                # authsignal-java and -dotnet read the code only as actionCode (ValidateChallenge
+                # response models); node and python read action.
+                "actionCode": action.action_code,
                 "idempotencyKey": str(action.idempotency_key),
-                "verificationMethod": action.verification_method or None,
+                "verificationMethod": method_to_wire(action.verification_method),
             }
         )
 

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from devices.models import Authenticator, Device, DeviceRequestPurpose, VerificationMethod
+from devices.methods import WIRE_CHOICES, method_to_wire
+from devices.models import Authenticator, Device, DeviceRequestPurpose
 from recognize_project.api import InputSerializer
 from recognize_project.fields import (
     DEVICE_NAME_MAX,
@@ -13,7 +14,7 @@ from recognize_project.fields import (
 
 
 class AuthenticatorEnrollInput(InputSerializer):
-    verificationMethod = serializers.ChoiceField(choices=VerificationMethod.choices)
+    verificationMethod = serializers.ChoiceField(choices=WIRE_CHOICES)
     email = serializers.EmailField(required=False, allow_blank=True)
     phoneNumber = PhoneNumberField(required=False, allow_blank=True)
     isDefault = serializers.BooleanField(required=False)
@@ -35,6 +36,7 @@ class AuthenticatorOutput(serializers.Serializer):
         data = super().to_representation(instance)
         data["email"] = data["email"] or None
         data["phoneNumber"] = data["phoneNumber"] or None
+        data["verificationMethod"] = method_to_wire(data["verificationMethod"])
         return data
 
 

@@ -27,6 +27,7 @@ from devices.api.serializers import (
     InAppRemoveInput,
     InAppRemoveOutput,
 )
+from devices.methods import method_from_wire
 from devices.models import Authenticator
 from recognize_project.api import ClientAPIView, IsAuthenticated, ServerAPIView, parse, path_user_id
 from recognize_project.errors import ApplicationError
@@ -59,7 +60,7 @@ class AuthenticatorListView(ServerAPIView):
         user = user_get_or_create(tenant=self.tenant, external_id=path_user_id(user_id))
         authenticator = services.authenticator_enroll_verified(
             user=user,
-            verification_method=data["verificationMethod"],
+            verification_method=method_from_wire(data["verificationMethod"]),
             email=data.get("email", ""),
             phone_number=data.get("phoneNumber", ""),
         )
@@ -82,6 +83,21 @@ class DeviceListView(ServerAPIView):
         if user is None:
             return Response([])
         return Response(DeviceOutput(selectors.device_list(user=user), many=True).data)
+
+
+class DeviceInvalidateView(ServerAPIView):
+    """authsignal-php lib/Authsignal/Authsignal.php ``invalidateDevice``: the device is revoked
+    (deleted, as ``DELETE`` does) and returned as it was."""
+
+    @extend_schema(request=None, responses=DeviceOutput, operation_id="devices_invalidate")
+    def post(self, request, user_id: str, device_id: str):
+        user = _known_user(self.tenant, user_id)
+        device = selectors.device_list(user=user).filter(pk=device_id).first()
+        if device is None:
+            raise ApplicationError("device_not_found", "No such device.", status=404)
+        shown = DeviceOutput(device).data
+        services.device_delete(user=user, device_id=device_id)
+        return Response(shown)
 
 
 class DeviceDetailView(ServerAPIView):

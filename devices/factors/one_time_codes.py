@@ -61,14 +61,23 @@ def channel_authenticator(*, user: EndUser, channel: str) -> Authenticator | Non
 
 
 def code_send(
-    *, user: EndUser, channel: str, purpose: str, with_link: bool, attempt: str = ""
+    *,
+    user: EndUser,
+    channel: str,
+    purpose: str,
+    with_link: bool,
+    attempt: str = "",
+    authenticator: Authenticator | None = None,
 ) -> OneTimeCode:
     """Send ``user`` a new code (and link), superseding the older ones of ``attempt``.
 
-    The code and link go, sealed, to the delivery task once the row is committed, and are
-    forgotten here. Raises when the channel is locked or was sent to too often.
+    The code goes to ``authenticator``'s address, by default the user's e-mail or SMS
+    authenticator for the address on record (``channel_authenticator``). The code and link go,
+    sealed, to the delivery task once the row is committed, and are forgotten here. Raises
+    when the authenticator is locked or was sent to too often.
     """
-    authenticator = channel_authenticator(user=user, channel=channel)
+    if authenticator is None:
+        authenticator = channel_authenticator(user=user, channel=channel)
     if authenticator is None:
         raise ApplicationError("no_address", "The user has no address for that channel.")
     raise_if_locked(authenticator)

@@ -5,6 +5,9 @@ the message goes to an owner-only file under ``var/sms/`` and the console says w
 the code itself on the console, which is the shared log) or ``twilio`` (Twilio's Messages
 API, or anything that speaks it, at ``RECOGNIZE_SMS_API_URL`` with ``RECOGNIZE_SMS_ACCOUNT_SID``,
 ``RECOGNIZE_SMS_AUTH_TOKEN`` and ``RECOGNIZE_SMS_FROM``).
+
+WhatsApp messages go through the same interface (``channel="whatsapp"``): Twilio's API takes
+them at the same endpoint with both numbers prefixed ``whatsapp:``.
 """
 
 from typing import Protocol
@@ -19,16 +22,21 @@ class SmsError(Exception):
     """The provider did not take the message; worth retrying."""
 
 
+SMS = "sms"
+WHATSAPP = "whatsapp"
+
+
 class SmsBackend(Protocol):
-    def send(self, *, to: str, body: str) -> None:
-        """Hand ``body`` to the provider for delivery to ``to`` (E.164), or raise SmsError."""
+    def send(self, *, to: str, body: str, channel: str = SMS) -> None:
+        """Hand ``body`` to the provider for delivery to ``to`` (E.164) by ``channel`` (``sms``
+        or ``whatsapp``), or raise SmsError."""
 
 
 class ConsoleSmsBackend:
     """For development: see ``recognize_project.dev_backends.dev_sms_write``."""
 
-    def send(self, *, to: str, body: str) -> None:
-        dev_sms_write(to=to, body=body)
+    def send(self, *, to: str, body: str, channel: str = SMS) -> None:
+        dev_sms_write(to=f"whatsapp:{to}" if channel == WHATSAPP else to, body=body)
 
 
 class TwilioSmsBackend:
@@ -39,11 +47,12 @@ class TwilioSmsBackend:
         self.auth = (account_sid, auth_token)
         self.sender = sender
 
-    def send(self, *, to: str, body: str) -> None:
+    def send(self, *, to: str, body: str, channel: str = SMS) -> None:
+        prefix = "whatsapp:" if channel == WHATSAPP else ""
         try:
             response = requests.post(
                 self.url,
-                data={"To": to, "From": self.sender, "Body": body},
+                data={"To": prefix + to, "From": prefix + self.sender, "Body": body},
                 auth=self.auth,
                 timeout=10,
             )

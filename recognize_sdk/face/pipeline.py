@@ -4,8 +4,9 @@ decode (JPEGs over ``DECODE_MIN_LONG_SIDE`` at a reduced DCT scale) -> find the 
 (MTCNN on a downscaled copy, landmarks re-read at the decoded resolution; when nothing is
 found, once more on a copy with a grey border, for faces that fill the frame)
 -> minimum face size -> 5-point alignment to the 150x150 chip -> quality minimums ->
-optional passive liveness -> 128-d L2-normalised embedding. Nothing is written anywhere: the
-image and the chip live only in memory for the duration of the call.
+optional passive liveness (on human's face crop of the upright image) -> 128-d L2-normalised
+embedding. Nothing is written anywhere: the image and the chip live only in memory for the
+duration of the call.
 """
 
 from __future__ import annotations
@@ -41,12 +42,15 @@ class FaceResult:
     ``embedding``: float32 ``[128]``, unit L2 norm (biometric data: protect it before storing,
     see :mod:`recognize_sdk.face.protect`). ``quality``: the measures of
     :func:`recognize_sdk.face.quality.measure_quality`. ``liveness_score``: probability-like
-    score in [0, 1] that the face is live, or None when liveness was ``OFF``.
+    score in [0, 1] that the face is live (the lower of the two models'), and
+    ``liveness_scores`` each model's (``antispoof``, ``liveness``); both None when liveness was
+    ``OFF``.
     """
 
     embedding: np.ndarray = field(repr=False)
     quality: dict[str, float]
     liveness_score: float | None
+    liveness_scores: dict[str, float] | None = None
 
 
 def _liveness_level(level: str) -> str:
@@ -66,21 +70,27 @@ def analyze_image(image: Image.Image, *, liveness: str = LIVENESS_OFF) -> FaceRe
     chip = align_face(image, face.landmarks)
     quality = measure_quality(face.landmarks, chip, face.score)
     check_quality(quality)
-    score = None
+    scores = None
     if level != LIVENESS_OFF:
-        score = passive_liveness.liveness_score(chip)
-        if level == LIVENESS_ENFORCE and score < passive_liveness.LIVENESS_THRESHOLD:
+        scores = passive_liveness.liveness_scores(image, face.box)
+        if level == LIVENESS_ENFORCE and not passive_liveness.scores_pass(scores):
             raise LivenessFailedError(
                 "the photo looks like a picture of a screen or a print; take a live selfie"
             )
-    return FaceResult(embedding=embed(chip), quality=quality, liveness_score=score)
+    return FaceResult(
+        embedding=embed(chip),
+        quality=quality,
+        liveness_score=None if scores is None else min(scores.values()),
+        liveness_scores=scores,
+    )
 
 
 def analyze_face(data: bytes, *, liveness: str = LIVENESS_OFF) -> FaceResult:
     """Decode a photo and return the embedding and quality of its single face.
 
     ``liveness``: ``"OFF"`` (not computed), ``"REPORT"`` (computed and returned) or
-    ``"ENFORCE"`` (computed; below ``LIVENESS_THRESHOLD`` raises ``LivenessFailedError``).
+    ``"ENFORCE"`` (computed; a score below its calibrated threshold raises
+    ``LivenessFailedError``).
     Raises a ``FaceError`` subclass for every photo that cannot give one usable face:
     ``not_an_image``, ``image_too_large``, ``no_face``, ``multiple_faces``, ``face_too_small``,
     ``low_quality``, ``liveness_failed``.

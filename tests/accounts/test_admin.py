@@ -129,7 +129,7 @@ def test_webhook_endpoints_show_the_secret_once_and_deliveries_replay(operator, 
     secret = re.search(r"whsec_\S+", shown[0]).group(0)
     assert secret.encode() not in bytes(endpoint.sealed_secret)
     acme.bound_device("alice")
-    delivery = WebhookDelivery.objects.filter(event_type="device.bound").get()
+    delivery = WebhookDelivery.objects.filter(event_type="recognize.device.bound").get()
     with mock.patch("events.webhooks.webhook_delivery_replay") as replay:
         operator.post(
             "/admin/events/webhookdelivery/",

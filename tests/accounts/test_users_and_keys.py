@@ -35,8 +35,46 @@ def test_update_then_get_user(acme):
     assert got["custom"] == {"tier": "gold"}
 
 
+def test_update_user_stores_and_returns_authsignals_newer_attributes(acme):
+    """UserAttributes of @authsignal/node src/types.ts (authsignal/authsignal-node): the
+    verified flags and locale are kept; a field no SDK knows yet is ignored, not refused."""
+    updated = acme.server.update_user(
+        "alice",
+        {
+            "email": "alice@example.com",
+            "emailVerified": True,
+            "phoneNumberVerified": False,
+            "locale": "en-NZ",
+            "someFutureField": {"x": 1},
+        },
+    )
+    assert (updated["email_verified"], updated["phone_number_verified"]) == (True, False)
+    got = acme.server.get_user("alice")
+    assert (got["email_verified"], got["locale"]) == (True, "en-NZ")
+    user = EndUser.objects.get()
+    assert (user.email_verified, user.locale) == (True, "en-NZ")
+
+
+def test_post_updates_the_user_as_ruby_and_java_send_it(acme):
+    """authsignal-ruby lib/authsignal/client.rb ``update_user`` and authsignal-java
+    AuthsignalClient.java ``updateUser`` POST to /users/{userId}."""
+    response = acme.server.session.post(
+        f"{acme.server.api_url}/users/alice", data='{"email": "alice@example.com"}'
+    )
+    assert response.status_code == 200
+    assert response.json()["email"] == "alice@example.com"
+    assert EndUser.objects.get().email == "alice@example.com"
+
+
 @pytest.mark.parametrize(
-    "body", [{"email": "not-an-email"}, {"phoneNumber": "call me"}, {"nickname": "x"}]
+    "body",
+    [
+        {"email": "not-an-email"},
+        {"phoneNumber": "call me"},
+        {"emailVerified": "perhaps"},
+        {"locale": "x" * 36},
+        {"nickname": "x", "email": 5},
+    ],
 )
 def test_update_user_bad_input(acme, body):
     with pytest.raises(ApiException) as error:

@@ -77,7 +77,7 @@ def test_deny_fails_the_action_and_tells_the_tenant(acme_committed):
     assert phone.answer(approved=False) == {"isVerified": False, "state": "CHALLENGE_FAILED"}
     (delivered,) = receiver.wait_for(1)
     event = json.loads(delivered[1])
-    assert event["type"] == "action.updated"
+    assert event["type"] == "recognize.action.updated"
     assert event["data"]["reason"] == "DENIED_BY_USER"
     assert event["data"]["idempotencyKey"] == tracked["idempotency_key"]
     assert AuditEvent.objects.filter(event_type="push.denied").exists()

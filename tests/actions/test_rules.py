@@ -185,7 +185,7 @@ def test_bad_verification_methods_are_refused(api, body, problem):
         {"outcome": "MAYBE"},
         {"outcome": "ALLOW", "conditions": {"type": "new_device"}},
         {"outcome": "ALLOW", "position": -1},
-        {"outcome": "ALLOW", "colour": "red"},
+        {"outcome": "ALLOW", "colour": "red", "enabled": "perhaps"},
         {"name": "", "outcome": "ALLOW"},
     ],
 )

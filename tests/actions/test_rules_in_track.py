@@ -118,3 +118,13 @@ def _fresh_token(acme) -> str:
     token = acme.track("alice", "addPush", scope="add:authenticators")["token"]
     assert not Pending.objects.exists()
     return token
+
+
+def test_get_action_names_the_rules_that_decided_it(acme, payment_rules):
+    """getAction's ``rules`` (@authsignal/node src/types.ts ``GetActionResponse``)."""
+    big = payment_rules[1]
+    tracked = acme.track("alice", "payment", custom={"amount": 5000})
+    got = acme.server.get_action("alice", "payment", tracked["idempotency_key"])
+    assert got["rules"] == [{"rule_id": big["rule_id"], "name": "big", "description": ""}]
+    plain = acme.track("alice", "payment", custom={"amount": 5})
+    assert acme.server.get_action("alice", "payment", plain["idempotency_key"])["rules"] == []

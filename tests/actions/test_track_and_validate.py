@@ -80,7 +80,8 @@ def test_get_and_update_action(acme):
     "attributes, code",
     [
         ({"state": "NOT_A_STATE"}, "invalid_request"),
-        ({"state": "BLOCK", "extra": 1}, "invalid_request"),
+        ({"state": "BLOCK!", "extra": 1}, "invalid_request"),
+        ({"extra": 1}, "invalid_request"),
     ],
 )
 def test_update_action_bad_input(acme, attributes, code):
@@ -155,7 +156,8 @@ def test_validate_token_signed_by_another_key(acme):
         ("alice", "signIn", {"ipAddress": "not-an-ip"}, "invalid_request"),
         ("alice", "signIn", {"custom": "not an object"}, "invalid_request"),
         ("alice", "signIn", {"email": 42}, "invalid_request"),
-        ("alice", "signIn", {"unknownField": 1}, "invalid_request"),
+        ("alice", "signIn", {"unknownField": 1, "idempotencyKey": "not-a-uuid"}, "invalid_request"),
+        ("alice", "signIn", {"customDomain": ["a"]}, "invalid_request"),
         ("alice", "signIn", {"scope": "delete:everything"}, "invalid_scope"),
     ],
 )
@@ -165,3 +167,46 @@ def test_track_bad_input_changes_nothing(acme, path_user, path_action, body, cod
     assert (error.value.status_code, error.value.error_code) == (400, code)
     assert error.value.error_description
     assert Action.objects.count() == 0
+
+
+def test_track_keeps_authsignals_newer_attributes_and_ignores_unknown_ones(acme):
+    """TrackAttributes of @authsignal/node src/types.ts (authsignal/authsignal-node)."""
+    key = "0b6f9a0e-6d8a-4a3e-9d51-1f7c2b3a4d5e"
+    tracked = acme.track(
+        "alice",
+        idempotencyKey=key,
+        locale="en-NZ",
+        customDomain="auth.example.com",
+        challengeId="c-1",
+        fieldOfAFutureSdk=True,
+    )
+    assert tracked["idempotency_key"] == key
+    action = Action.objects.get()
+    assert (str(action.idempotency_key), action.locale, action.custom_domain) == (
+        key,
+        "en-NZ",
+        "auth.example.com",
+    )
+    got = acme.server.get_action("alice", "signIn", key)
+    assert (got["locale"], got["custom_domain"]) == ("en-NZ", "auth.example.com")
+
+
+def test_tracking_again_with_the_same_idempotency_key_returns_the_same_action(acme):
+    key = "0b6f9a0e-6d8a-4a3e-9d51-1f7c2b3a4d5e"
+    first = acme.track("alice", idempotencyKey=key)
+    again = acme.track("alice", idempotencyKey=key)
+    assert again["idempotency_key"] == first["idempotency_key"] == key
+    assert again["state"] == first["state"]
+    assert Action.objects.count() == 1
+    with pytest.raises(ApiException) as error:
+        acme.track("bob", idempotencyKey=key)
+    assert (error.value.status_code, error.value.error_code) == (409, "idempotency_key_conflict")
+    assert Action.objects.count() == 1
+
+
+def test_validate_names_the_action_as_action_and_action_code(acme):
+    """authsignal-java model/ValidateChallengeResponse.java and authsignal-dotnet src/Models.cs
+    read ``actionCode``; node and python read ``action``."""
+    tracked = acme.track("alice")
+    validated = acme.server.validate_challenge({"token": tracked["token"]})
+    assert validated["action"] == validated["action_code"] == "signIn"

@@ -68,7 +68,8 @@ def test_a_tenant_with_a_webhook_for_the_event_gets_its_outbox_row(acme, postgre
     answer, statements = _verify(acme, device)
     assert statements > 1
     assert WebhookDelivery.objects.filter(
-        event_type="action.updated", payload__data__idempotencyKey=answer["idempotencyKey"]
+        event_type="recognize.action.updated",
+        payload__data__idempotencyKey=answer["idempotencyKey"],
     ).exists()
 
 

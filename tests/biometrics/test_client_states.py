@@ -194,9 +194,16 @@ def _raw_create(face: FaceDevice, token: str, **changes) -> dict:
         ({"seed": base64.b64encode(b"x" * 32).decode()}, 401, "invalid_signature"),
         ({"type": "SDK"}, 400, "invalid_request"),
         ({"publicKey": "nope"}, 400, "invalid_public_key"),
-        ({"extra": 1}, 400, "invalid_request"),
+        ({"extra": 1, "challengeId": ["x"]}, 400, "invalid_request"),
     ],
-    ids=["short-seed", "seed-not-base64", "unsigned-seed", "bad-type", "bad-key", "unknown"],
+    ids=[
+        "short-seed",
+        "seed-not-base64",
+        "unsigned-seed",
+        "bad-type",
+        "bad-key",
+        "unknown-and-bad",
+    ],
 )
 def test_bad_requests_create_nothing(acme, changes, status, code):
     face = _enroll_face(acme)

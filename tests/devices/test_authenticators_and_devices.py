@@ -7,20 +7,34 @@ from devices.models import Authenticator, Device
 
 
 @pytest.mark.parametrize(
-    "attributes, field, value",
+    "attributes, field, value, shown",
     [
-        ({"verificationMethod": "EMAIL_OTP", "email": "a@example.com"}, "email", "a@example.com"),
+        (
+            {"verificationMethod": "EMAIL_OTP", "email": "a@example.com"},
+            "email",
+            "a@example.com",
+            "EMAIL_OTP",
+        ),
+        # Authsignal's spelling (authsignal-node src/types.ts VerificationMethod) and ours are
+        # both taken in; Authsignal's is shown.
+        (
+            {"verificationMethod": "SMS", "phoneNumber": "+15551234567"},
+            "phone_number",
+            "+15551234567",
+            "SMS",
+        ),
         (
             {"verificationMethod": "SMS_OTP", "phoneNumber": "+15551234567"},
             "phone_number",
             "+15551234567",
+            "SMS",
         ),
     ],
 )
-def test_enroll_verified_authenticator(acme, attributes, field, value):
+def test_enroll_verified_authenticator(acme, attributes, field, value, shown):
     enrolled = acme.server.enroll_verified_authenticator("alice", attributes)
     authenticator = enrolled["authenticator"]
-    assert authenticator["verification_method"] == attributes["verificationMethod"]
+    assert authenticator["verification_method"] == shown
     assert authenticator[field] == value
     assert authenticator["user_id"] == "alice"
     listed = acme.server.get_authenticators("alice")
@@ -43,7 +57,7 @@ def test_enrolling_the_same_address_twice_is_idempotent(acme):
         ({"verificationMethod": "EMAIL_OTP"}, "invalid_request"),
         ({"verificationMethod": "SMS_OTP", "phoneNumber": "letters"}, "invalid_request"),
         ({"verificationMethod": "CARRIER_PIGEON"}, "invalid_request"),
-        ({"verificationMethod": "EMAIL_OTP", "email": "a@example.com", "x": 1}, "invalid_request"),
+        ({"verificationMethod": "EMAIL_OTP", "email": 7, "futureField": 1}, "invalid_request"),
     ],
 )
 def test_enroll_bad_input_changes_nothing(acme, attributes, code):
@@ -95,3 +109,21 @@ def test_delete_device(acme):
     with pytest.raises(ApiException) as error:
         acme.delete_device("alice", device_id)
     assert (error.value.status_code, error.value.error_code) == (404, "device_not_found")
+
+
+def test_invalidate_device_as_php_sends_it(acme):
+    """authsignal-php lib/Authsignal/Authsignal.php ``invalidateDevice``:
+    ``POST /users/{userId}/devices/{deviceId}/invalidate``."""
+    device = acme.bound_device("alice")
+    device_id = device.key().binding["deviceId"]
+    url = f"{acme.server.api_url}/users/alice/devices/{device_id}/invalidate"
+    invalidated = acme.server.session.post(url).json()
+    assert invalidated["deviceId"] == device_id
+    assert acme.list_devices("alice") == []
+    assert not Device.objects.exists()
+    with pytest.raises(ApiException) as error:
+        acme.server.session.post(url)
+    assert (error.value.status_code, error.value.error_code) == (404, "device_not_found")
+    with pytest.raises(ApiException) as error:
+        acme.server.session.post(url.replace("/alice/", "/bob/"))
+    assert error.value.status_code == 404

@@ -38,10 +38,10 @@ def test_binding_and_deleting_a_device_send_signed_events(acme_committed, endpoi
     arrived = receiver.wait_for(5)
     types = [json.loads(body)["type"] for _, body in arrived]
     assert types == [
-        "action.created",  # the enrollment's track
-        "device.bound",
+        "recognize.action.created",  # the enrollment's track
+        "recognize.device.bound",
         "authenticator.created",
-        "device.deleted",
+        "recognize.device.deleted",
         "authenticator.deleted",
     ]
     headers, body = arrived[1]
@@ -56,19 +56,22 @@ def test_binding_and_deleting_a_device_send_signed_events(acme_committed, endpoi
 def test_an_endpoint_gets_only_the_events_it_asked_for(acme_committed, receiver):
     webhooks._endpoints_cache.clear()
     webhooks.webhook_endpoint_create(
-        tenant=acme_committed.tenant, url=receiver.url, event_types=["device.deleted"]
+        # an endpoint made before the recognize. names: its plain name still filters
+        tenant=acme_committed.tenant,
+        url=receiver.url,
+        event_types=["device.deleted"],
     )
     device = acme_committed.bound_device("alice")
     acme_committed.delete_device("alice", device.key().binding["deviceId"])
     (only,) = receiver.wait_for(1)
-    assert json.loads(only[1])["type"] == "device.deleted"
+    assert json.loads(only[1])["type"] == "recognize.device.deleted"
     assert WebhookDelivery.objects.count() == 1
 
 
 def test_a_failing_endpoint_is_retried_with_backoff_then_swept(acme_committed, endpoint, receiver):
     receiver.status = 503
     acme_committed.bound_device("alice")
-    delivery = WebhookDelivery.objects.get(event_type="device.bound")
+    delivery = WebhookDelivery.objects.get(event_type="recognize.device.bound")
     assert (delivery.status, delivery.attempts, delivery.last_error) == (
         DeliveryStatus.PENDING,
         1,
@@ -89,7 +92,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_swept(acme_committed, e
 def test_a_delivery_is_given_up_after_the_last_attempt(acme_committed, endpoint, receiver):
     receiver.status = 500
     acme_committed.bound_device("alice")
-    delivery = WebhookDelivery.objects.get(event_type="device.bound")
+    delivery = WebhookDelivery.objects.get(event_type="recognize.device.bound")
     WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=webhooks.MAX_ATTEMPTS - 1)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     assert webhooks.webhook_delivery_attempt(str(delivery.pk)) is None
@@ -100,7 +103,7 @@ def test_a_delivery_is_given_up_after_the_last_attempt(acme_committed, endpoint,
 def test_a_delivery_being_sent_is_not_sent_twice(acme_committed, endpoint, receiver):
     receiver.status = 500
     acme_committed.bound_device("alice")
-    delivery = WebhookDelivery.objects.get(event_type="device.bound")
+    delivery = WebhookDelivery.objects.get(event_type="recognize.device.bound")
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.SENDING, lease_until=timezone.now() + timedelta(seconds=30)
     )
@@ -115,7 +118,7 @@ def test_a_delivery_being_sent_is_not_sent_twice(acme_committed, endpoint, recei
 def test_replay_sends_a_delivered_event_again(acme_committed, endpoint, receiver):
     acme_committed.bound_device("alice")
     receiver.wait_for(3)
-    delivery = WebhookDelivery.objects.get(event_type="device.bound")
+    delivery = WebhookDelivery.objects.get(event_type="recognize.device.bound")
     webhooks.webhook_delivery_replay(delivery=delivery)
     arrived = receiver.wait_for(4)
     assert json.loads(arrived[-1][1])["id"] == str(delivery.event_id)
@@ -165,14 +168,14 @@ def test_actions_are_announced_and_every_attempt_is_audited(acme_committed, rece
     webhooks.webhook_endpoint_create(
         tenant=acme_committed.tenant,
         url=receiver.url,
-        event_types=["action.created", "action.updated"],
+        event_types=["recognize.action.created", "recognize.action.updated"],
     )
     phone = acme_committed.bound_device("alice")
     tracked = acme_committed.track("alice", "signIn")
     phone.verify(token=tracked["token"])
     events = [json.loads(body) for _, body in receiver.wait_for(3)]
-    created = [e for e in events if e["type"] == "action.created"]
-    updated = [e for e in events if e["type"] == "action.updated"]
+    created = [e for e in events if e["type"] == "recognize.action.created"]
+    updated = [e for e in events if e["type"] == "recognize.action.updated"]
     assert tracked["idempotency_key"] in {e["data"]["idempotencyKey"] for e in created}
     assert updated[-1]["data"]["state"] == "CHALLENGE_SUCCEEDED"
     assert updated[-1]["data"]["verificationMethod"] == "IN_APP"

@@ -13,6 +13,13 @@ and the FNMR of each variant against the photos as taken, with its lowest simila
 photo it was made from (what replay detection must catch) and its highest to another photo of
 the person (what it must let through). Draws a DET curve and score histograms into
 ``--plots-dir``.
+
+``--pad`` evaluates presentation-attack detection instead (:mod:`biometrics.pad_evaluation`):
+the photos, their degraded captures (bona fide) and simulated attacks made from them
+(:mod:`biometrics.presentation_attacks`) through the PASSIVE decision path; it calibrates the
+passive liveness thresholds for BPCER <= ``--bpcer`` and reports APCER and IAPAR per attack type
+at those and at the shipped thresholds, draws the scores into ``face-pad.png`` and rewrites the
+PAD section of ``--markdown`` (docs/face-evaluation.md).
 """
 
 import json
@@ -33,8 +40,11 @@ from biometrics.evaluation import (
     labelled_pair_scores,
     wilson_interval,
 )
-from biometrics.evaluation_plots import det_plot_png, histogram_plot_png
+from biometrics.evaluation_plots import det_plot_png, histogram_plot_png, pad_scores_plot_png
+from biometrics.pad_evaluation import BONA_FIDE, Capture, calibrate, error_rates, presentations
+from biometrics.presentation_attacks import ATTACKS, presentation_attack
 from recognize_sdk.face import FaceError, analyze_face
+from recognize_sdk.face import liveness as passive_liveness
 from recognize_sdk.face.decode import decode_image
 from recognize_sdk.face.detect import find_single_face
 from recognize_sdk.face.pipeline import DECODE_MIN_LONG_SIDE
@@ -44,6 +54,9 @@ ORIGINAL = "original"
 FMR_TARGETS = {"fmr_1e-3": 1e-3, "fmr_1e-4": 1e-4}
 DET_PLOT = "face-det.png"
 HISTOGRAM_PLOT = "face-scores.png"
+PAD_PLOT = "face-pad.png"
+PAD_BEGIN = "<!-- evaluate_faces --pad: begin -->"
+PAD_END = "<!-- evaluate_faces --pad: end -->"
 
 
 def _rounded(interval: tuple[float, float]) -> list[float]:
@@ -74,6 +87,23 @@ class Command(BaseCommand):
             default=None,
             help="operating threshold to report (default: the configured one)",
         )
+        parser.add_argument(
+            "--pad",
+            action="store_true",
+            help="evaluate presentation-attack detection (simulated attacks) instead",
+        )
+        parser.add_argument(
+            "--bpcer",
+            type=float,
+            default=0.03,
+            help="with --pad: the BPCER the liveness thresholds are calibrated for",
+        )
+        parser.add_argument(
+            "--markdown",
+            type=Path,
+            default=Path("docs/face-evaluation.md"),
+            help="with --pad: the document whose PAD section is rewritten ('-' for none)",
+        )
 
     def handle(self, *args, directory: Path, **options):
         variants = self._variants(options["variants"])
@@ -81,6 +111,12 @@ class Command(BaseCommand):
         if not photos:
             raise CommandError(f"no photos in sub-folders of {directory}")
         started = time.monotonic()
+        threshold = options["threshold"]
+        if threshold is None:
+            threshold = conf.BIOMETRICS_MATCH_THRESHOLD
+        if options["pad"]:
+            self._pad(photos, variants, threshold, started, options)
+            return
         captures = self._analyse(photos, variants)
         embeddings = np.stack([c["embedding"] for c in captures if "embedding" in c])
         usable = [c for c in captures if "embedding" in c]
@@ -90,9 +126,6 @@ class Command(BaseCommand):
         if not len(pairs.genuine) or not len(pairs.impostor):
             raise CommandError("need at least two identities with two usable photos each")
         evaluation = Evaluation(pairs.genuine, pairs.impostor)
-        threshold = options["threshold"]
-        if threshold is None:
-            threshold = conf.BIOMETRICS_MATCH_THRESHOLD
         report = {
             "photos": len(photos),
             "identities": len({p.parent.name for p in photos}),
@@ -160,6 +193,164 @@ class Command(BaseCommand):
                 flush=True,
             )
         return captures
+
+    def _pad(
+        self, photos: list[Path], variants: list[str], threshold: float, started, options
+    ) -> None:
+        captures = self._pad_captures(photos, variants)
+        bpcer = options["bpcer"]
+        calibrated = calibrate(captures, bpcer_target=bpcer)
+        shipped = (passive_liveness.ANTISPOOF_THRESHOLD, passive_liveness.LIVENESS_THRESHOLD)
+        report = {
+            "photos": len(photos),
+            "identities": len({p.parent.name for p in photos}),
+            "bona_fide_variants": ["original", *variants],
+            "attacks": list(ATTACKS),
+            "captures": len(captures),
+            "not_usable": {
+                kind: sum(c.error != "" for c in captures if c.kind == kind)
+                for kind in dict.fromkeys(c.kind for c in captures)
+            },
+            "match_threshold": threshold,
+            "replay_similarity": conf.BIOMETRICS_REPLAY_SIMILARITY,
+            "bpcer_target": bpcer,
+        }
+        for label, (antispoof, live) in (("calibrated", calibrated), ("shipped", shipped)):
+            shown = presentations(
+                captures,
+                match_threshold=threshold,
+                antispoof_threshold=antispoof,
+                liveness_threshold=live,
+            )
+            report[label] = {
+                "antispoof_threshold": round(antispoof, 4),
+                "liveness_threshold": round(live, 4),
+                **error_rates(shown),
+            }
+        report["separation_auc"] = self._pad_auc(captures)
+        plots = options["plots_dir"]
+        plots.mkdir(parents=True, exist_ok=True)
+        pad_scores_plot_png(
+            [(c.kind, c.scores) for c in captures if c.scores is not None],
+            plots / PAD_PLOT,
+            thresholds=shipped,
+            title=f"Passive liveness scores, {len(photos)} photos",
+        )
+        report["plots"] = [str(plots / PAD_PLOT)]
+        report["seconds"] = round(time.monotonic() - started, 1)
+        if options["json"]:
+            options["json"].write_text(json.dumps(report, indent=2) + "\n")
+        section = self._pad_markdown(report)
+        markdown = options["markdown"]
+        if str(markdown) != "-":
+            self._replace_section(markdown, section)
+        self.stdout.write(section)
+
+    @staticmethod
+    def _pad_captures(photos: list[Path], variants: list[str]) -> list[Capture]:
+        """Each photo, its degraded captures and its attacks, analysed with liveness REPORT."""
+        captures = []
+        for number, photo in enumerate(photos, 1):
+            name = f"{photo.parent.name}/{photo.name}"
+            data = photo.read_bytes()
+            made = [(BONA_FIDE, "original", data)]
+            try:
+                image = decode_image(data, min_long_side=DECODE_MIN_LONG_SIDE)
+                face = find_single_face(image)
+            except FaceError:
+                face = None
+            if face is not None:
+                for variant in variants:
+                    degraded = capture_variant(variant, image, face.box, face.landmarks, key=name)
+                    made.append((BONA_FIDE, variant, degraded))
+                for attack in ATTACKS:
+                    spoof = presentation_attack(
+                        attack, image, face.box, face.landmarks, key=name, original=data
+                    )
+                    made.append((attack, attack, spoof))
+            for kind, variant, content in made:
+                capture = Capture(name, photo.parent.name, kind, variant)
+                try:
+                    result = analyze_face(content, liveness="REPORT")
+                    capture.embedding, capture.scores = result.embedding, result.liveness_scores
+                except FaceError as error:
+                    capture.error = error.code
+                captures.append(capture)
+            print(f"[{number}/{len(photos)}] {name}", file=sys.stderr, flush=True)
+        return captures
+
+    @staticmethod
+    def _pad_auc(captures: list[Capture]) -> dict:
+        """Per attack type and model, the probability that a bona fide capture scores higher."""
+        scored = [c for c in captures if c.scores is not None]
+        genuine = [c for c in scored if c.kind == BONA_FIDE]
+        auc: dict[str, dict[str, float]] = {}
+        for kind in dict.fromkeys(c.kind for c in scored if c.kind != BONA_FIDE):
+            attacks = [c for c in scored if c.kind == kind]
+            auc[kind] = {}
+            for model in ("antispoof", "liveness"):
+                good = np.array([c.scores[model] for c in genuine])[:, None]
+                bad = np.array([c.scores[model] for c in attacks])[None, :]
+                auc[kind][model] = round(float((good > bad).mean() + 0.5 * (good == bad).mean()), 3)
+        return auc
+
+    @staticmethod
+    def _pad_markdown(report: dict) -> str:
+        calibrated, shipped = report["calibrated"], report["shipped"]
+        lines = [
+            PAD_BEGIN,
+            "",
+            f"Generated by `evaluate_faces --pad` in {report['seconds']:.0f} s: "
+            f"{report['photos']} photos of {report['identities']} people, "
+            f"{report['captures']} captures; match threshold {report['match_threshold']}, "
+            f"replay similarity {report['replay_similarity']}.",
+            "",
+            f"Shipped thresholds: antispoof >= {shipped['antispoof_threshold']}, liveness >= "
+            f"{shipped['liveness_threshold']} (calibrated on this run for BPCER <= "
+            f"{report['bpcer_target']:.0%}: {calibrated['antispoof_threshold']}, "
+            f"{calibrated['liveness_threshold']}).",
+            "",
+            "| presentations | n | refused: pipeline | liveness | replay | APCER / BPCER | IAPAR |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        bona = shipped["bona_fide"]
+        lines.append(
+            f"| bona fide (photos and degraded captures) | {bona['presentations']} | "
+            f"({bona['not_usable']} not usable) | {bona['refused_by_liveness']} | "
+            f"{bona['refused_as_replay']} | BPCER **{bona['bpcer']:.2%}** | |"
+        )
+        for kind, values in shipped["attacks"].items():
+            auc = report["separation_auc"].get(kind, {})
+            lines.append(
+                f"| attack `{kind}` (AUC antispoof {auc.get('antispoof', 0):.2f}, "
+                f"liveness {auc.get('liveness', 0):.2f}) | {values['presentations']} | "
+                f"{values['refused_by_pipeline']} | {values['refused_by_liveness']} | "
+                f"{values['refused_as_replay']} | APCER **{values['apcer']:.2%}** | "
+                f"{values['iapar']:.2%} |"
+            )
+        lines += ["", "BPCER of each bona fide capture kind at the shipped thresholds:", ""]
+        lines.append(
+            ", ".join(
+                f"`{variant}` {values['bpcer']:.1%}"
+                for variant, values in bona["by_variant"].items()
+            )
+            + "."
+        )
+        lines += ["", "![Passive liveness scores](face-pad.png)", "", PAD_END]
+        return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _replace_section(path: Path, section: str) -> None:
+        text = path.read_text() if path.exists() else ""
+        if PAD_BEGIN in text and PAD_END in text:
+            before, rest = text.split(PAD_BEGIN, 1)
+            after = rest.split(PAD_END, 1)[1].removeprefix("\n")
+            text = before + section + after
+        else:
+            text = (
+                text.rstrip("\n") + "\n\n## Presentation-attack detection (generated)\n\n" + section
+            )
+        path.write_text(text)
 
     @staticmethod
     def _failures(captures: list[dict]) -> dict:
