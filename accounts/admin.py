@@ -6,15 +6,34 @@ from django.contrib import admin
 from accounts import services
 from accounts.models import EndUser, FirstFactor, SecretKey, Tenant
 from accounts.phones import phone_number_normalize
+from accounts.validators import origin_normalize
 from events.admin_audit import AuditedModelAdmin, checkboxes, secret_show_once
 from recognize_project.errors import ApplicationError
 from recognize_project.fields import user_id_problem
+
+
+class OriginsField(forms.CharField):
+    """One origin per line in the admin, a normalized list on the tenant."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        lines = [line.strip() for line in (value or "").splitlines() if line.strip()]
+        return list(dict.fromkeys(origin_normalize(line) for line in lines))
 
 
 class TenantForm(forms.ModelForm):
     first_factors = checkboxes(
         FirstFactor.choices,
         "How users may sign in to the portal and prove themselves before a recovery.",
+    )
+    allowed_origins = OriginsField(
+        required=False,
+        help_text="One per line, e.g. https://app.example.com: browsers on these sites may call "
+        "the client API (CORS) and use passkeys.",
     )
 
     class Meta:
@@ -27,6 +46,10 @@ class TenantForm(forms.ModelForm):
             "face_match_threshold",
             "liveness_level",
             "first_factors",
+            "allowed_origins",
+            "passkey_rp_id",
+            "passkey_user_verification",
+            "passkey_attestation",
             "portal_sign_in",
             "phone_region",
         ]

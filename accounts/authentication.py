@@ -12,6 +12,7 @@ from rest_framework import authentication, exceptions
 
 from accounts import selectors
 from accounts.models import Tenant
+from accounts.origins import origin_check
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class TenantIdAuthentication(authentication.BaseAuthentication):
         tenant = selectors.tenant_get(tenant_id=tenant_id)
         if tenant is None:
             raise exceptions.AuthenticationFailed("Unknown tenant id.")
+        origin_check(request, tenant)
         return None, AppCredentials(tenant)
 
     def authenticate_header(self, request) -> str:

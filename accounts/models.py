@@ -5,6 +5,8 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts.validators import origins_validate
+
 
 class FirstFactor(models.TextChoices):
     """Ways a user proves who they are in the portal and before a recovery."""
@@ -107,6 +109,31 @@ class Tenant(models.Model):
         choices=PortalSignIn.choices,
         default=PortalSignIn.CODE_THEN_APP,
         help_text="Whether the authenticator app (or a recovery code) may sign a user in alone.",
+    )
+    allowed_origins = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[origins_validate],
+        help_text="Web origins (scheme://host[:port]) of the tenant's site: browsers there may "
+        "call the client API (CORS) and use passkeys.",
+    )
+    passkey_rp_id = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text="WebAuthn relying party id of passkeys, the site's domain (e.g. example.com); "
+        "empty means the host of the first allowed origin.",
+    )
+    passkey_user_verification = models.CharField(
+        max_length=16,
+        choices=[("required", "Required"), ("preferred", "Preferred")],
+        default="required",
+        help_text="Required: a passkey counts only when the user unlocked it (PIN, biometric).",
+    )
+    passkey_attestation = models.CharField(
+        max_length=16,
+        choices=[("none", "None"), ("direct", "Direct")],
+        default="none",
+        help_text="Attestation asked of new passkeys; a direct statement is verified.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -6,6 +6,7 @@ from rest_framework import authentication
 
 from accounts import selectors as account_selectors
 from accounts.models import Tenant
+from accounts.origins import origin_check
 from actions.tokens import ActionToken, token_decode
 from recognize_project.errors import ApplicationError
 
@@ -33,6 +34,7 @@ class ActionTokenAuthentication(authentication.BaseAuthentication):
         tenant = account_selectors.tenant_get_cached(tenant_id=token.tenant_id)
         if tenant is None:
             raise ApplicationError("invalid_token", "The token is not valid.", status=401)
+        origin_check(request, tenant)
         return None, TokenCredentials(tenant, token)
 
     def authenticate_header(self, request) -> str:

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from actions import pages
-from actions.api import push, rules, server_challenges, sessions, views
+from actions.api import passkeys, push, rules, security_keys, server_challenges, sessions, views
 
 urlpatterns = [  # the in-app flow's four first: patterns are tried in order
     path(
@@ -43,6 +43,42 @@ urlpatterns = [  # the in-app flow's four first: patterns are tried in order
         "v1/client/user-authenticators/push/challenge",
         push.PushChallengeView.as_view(),
         name="push-challenge",
+    ),
+    path(
+        "v1/client/user-authenticators/passkey/registration-options",
+        passkeys.RegistrationOptionsView.as_view(),
+        name="passkey-registration-options",
+    ),
+    path(
+        "v1/client/user-authenticators/passkey",
+        passkeys.PasskeyView.as_view(),
+        name="passkey",
+    ),
+    path(
+        "v1/client/user-authenticators/passkey/authentication-options",
+        passkeys.AuthenticationOptionsView.as_view(),
+        name="passkey-authentication-options",
+    ),
+    path("v1/client/verify/passkey", passkeys.PasskeyVerifyView.as_view(), name="passkey-verify"),
+    path(
+        "v1/client/user-authenticators/security-key/registration-options",
+        security_keys.SecurityKeyRegistrationOptionsView.as_view(),
+        name="security-key-registration-options",
+    ),
+    path(
+        "v1/client/user-authenticators/security-key",
+        security_keys.SecurityKeyView.as_view(),
+        name="security-key",
+    ),
+    path(
+        "v1/client/user-authenticators/security-key/authentication-options",
+        security_keys.SecurityKeyAuthenticationOptionsView.as_view(),
+        name="security-key-authentication-options",
+    ),
+    path(
+        "v1/client/verify/security-key",
+        security_keys.SecurityKeyVerifyView.as_view(),
+        name="security-key-verify",
     ),
     path(".well-known/jwks.json", views.JwksView.as_view(), name="jwks"),
     path("challenge", pages.challenge_page, name="challenge-page"),

@@ -25,6 +25,7 @@ class VerificationMethod(models.TextChoices):
     TOTP = "TOTP"
     RECOVERY_CODE = "RECOVERY_CODE"
     PASSKEY = "PASSKEY"
+    SECURITY_KEY = "SECURITY_KEY"
 
 
 DEVICE_BOUND_METHODS = frozenset(
@@ -315,3 +316,36 @@ class CodeChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} challenge {self.id} ({'verified' if self.verified_at else 'open'})"
+
+
+class PasskeyCredential(models.Model):
+    """The WebAuthn credential of a PASSKEY authenticator (no Device: the key lives in the
+    user's platform or password manager). Only public material is kept."""
+
+    authenticator = models.OneToOneField(
+        Authenticator, on_delete=models.CASCADE, primary_key=True, related_name="passkey"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    rp_id = models.CharField(
+        max_length=253, help_text="The site it was made for (the tenant's, or the portal's)."
+    )
+    credential_id = models.CharField(max_length=1400, help_text="base64url, as browsers send it.")
+    public_key = models.BinaryField(help_text="COSE public key.")
+    user_handle = models.BinaryField(help_text="The opaque WebAuthn user.id of the user.")
+    sign_count = models.BigIntegerField(default=0)
+    aaguid = models.CharField(max_length=36, blank=True)
+    attestation_format = models.CharField(max_length=32, blank=True)
+    transports = models.JSONField(default=list, blank=True)
+    backup_eligible = models.BooleanField(default=False)
+    backed_up = models.BooleanField(default=False)
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "credential_id"], name="uniq_passkey_credential_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"passkey {self.credential_id[:12]}… of {self.authenticator_id}"

@@ -87,10 +87,25 @@ def push_authenticator_get(*, tenant: Tenant, fingerprint: str) -> Authenticator
 
 
 #: Methods a user can verify with through the Client API today, in order of preference.
-CHALLENGE_METHODS = [VerificationMethod.IN_APP]
+CHALLENGE_METHODS = [
+    VerificationMethod.IN_APP,
+    VerificationMethod.PASSKEY,
+    VerificationMethod.SECURITY_KEY,
+]
 
 
 def allowed_methods(*, enrolled: list[str]) -> list[str]:
     """Methods offered for a challenge: the enrolled ones that can challenge, else enrollable."""
     usable = [m for m in CHALLENGE_METHODS if m in enrolled]
     return [str(m) for m in (usable or CHALLENGE_METHODS)]
+
+
+def passkey_authenticator_find(
+    *, tenant: Tenant, credential_ids: list[str]
+) -> Authenticator | None:
+    """The tenant's PASSKEY authenticator holding one of ``credential_ids``, with its passkey."""
+    return (
+        Authenticator.objects.select_related("passkey")
+        .filter(tenant=tenant, passkey__credential_id__in=credential_ids)
+        .first()
+    )

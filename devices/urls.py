@@ -27,6 +27,11 @@ urlpatterns = [
         name="device-invalidate",
     ),
     path(
+        "v1/client/user-authenticators",
+        views.ClientAuthenticatorListView.as_view(),
+        name="client-authenticator-list",
+    ),
+    path(
         "v1/client/user-authenticators/in-app",
         views.InAppCredentialView.as_view(),
         name="in-app-credential",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import account, recovery, security, sign_in, web_device
+from portal.views import account, passkeys, recovery, security, sign_in, web_device
 
 app_name = "portal"
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("portal/t/<uuid:tenant_id>/", sign_in.sign_in_page, name="sign-in"),
     path("portal/code", sign_in.code_page, name="code"),
     path("portal/second-factor", sign_in.second_factor_page, name="second-factor"),
+    path(
+        "portal/second-factor/passkey/options",
+        passkeys.sign_in_options,
+        name="passkey-sign-in-options",
+    ),
+    path("portal/second-factor/passkey", passkeys.sign_in, name="passkey-sign-in"),
+    path("portal/passkeys/options", passkeys.passkey_add_options, name="passkey-add-options"),
+    path("portal/passkeys", passkeys.passkey_add, name="passkey-add"),
     path("portal/link", sign_in.magic_link_page, name="magic-link"),
     path("portal/sign-out", sign_in.sign_out_view, name="sign-out"),
     path("portal/signed-out", sign_in.signed_out_page, name="signed-out"),

@@ -7,14 +7,26 @@ cache, rate limits and the Celery broker.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from recognize_project import local_secrets
+from recognize_project.environment import environment_validate
+
+# Refuse to start on a bad master key, URL or number, naming each variable to fix.
+environment_validate(os.environ)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("RECOGNIZE_VAR_DIR", BASE_DIR / "var"))
+# A source checkout (manage.py beside the apps) keeps templates/, static/ and var/ at its root;
+# an installed wheel carries templates/ and static/ inside this package (pyproject.toml) and
+# keeps its data in ./var unless RECOGNIZE_VAR_DIR says where.
+SOURCE_CHECKOUT = (BASE_DIR / "manage.py").is_file()
+RESOURCE_DIR = BASE_DIR if SOURCE_CHECKOUT else Path(__file__).resolve().parent
+VAR_DIR = Path(
+    os.environ.get("RECOGNIZE_VAR_DIR", BASE_DIR / "var" if SOURCE_CHECKOUT else Path.cwd() / "var")
+)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -70,6 +82,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "corsheaders",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /v1/docs/, served from here, not a CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "accounts",
@@ -81,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first, so even a 413 is readable by the page
     "recognize_project.middleware.ApiErrorFormatMiddleware",
     "recognize_project.middleware.BodySizeLimitMiddleware",
     "recognize_project.middleware.NulInputMiddleware",
@@ -104,7 +119,7 @@ WSGI_APPLICATION = "recognize_project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [RESOURCE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -256,6 +271,20 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("RECOGNIZE_SESSION_SECONDS", 8 * 3600))
 CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
+# --- Reverse proxy and TLS (docs/configuration.md) -----------------------------------------
+# Behind a TLS-terminating proxy Django sees plain http: with RECOGNIZE_PROXY_SSL_HEADER (e.g.
+# X-Forwarded-Proto, which the proxy must set and overwrite) requests count as https again.
+# CSRF accepts form posts whose Origin is the public URL's (and any other trusted origin), so
+# portal and admin forms work even when the proxy does not pass the original Host on.
+_proxy_ssl_header = os.environ.get("RECOGNIZE_PROXY_SSL_HEADER", "").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+USE_X_FORWARDED_HOST = env_bool("RECOGNIZE_USE_X_FORWARDED_HOST", False)
+_public = urlsplit(RECOGNIZE_PUBLIC_URL)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "RECOGNIZE_CSRF_TRUSTED_ORIGINS", f"{_public.scheme}://{_public.netloc}"
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["recognize_project.parsers.StrictJSONParser"],
@@ -270,6 +299,11 @@ REST_FRAMEWORK = {
 # The API bases' authentication (recognize_project/api.py): the tenant backend's secret key, and
 # the app's action token or public tenant id.
 RECOGNIZE_SERVER_API_AUTHENTICATION = ["accounts.authentication.SecretKeyAuthentication"]
+# CORS on the client API only, for each tenant's allowed origins (accounts/origins.py decides
+# through corsheaders' check_request_enabled signal); no cookies cross origins.
+CORS_URLS_REGEX = r"^/v1/client/"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_CREDENTIALS = False
 RECOGNIZE_CLIENT_API_AUTHENTICATION = [
     "actions.authentication.ActionTokenAuthentication",
     "accounts.authentication.TenantIdAuthentication",
@@ -280,13 +314,19 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Static files, i18n ---------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("RECOGNIZE_STATIC_ROOT", VAR_DIR / "static"))
 #: The web client (clients/web, plain ES modules, no bundler) is served at /static/recognize-web/.
-STATICFILES_DIRS = [BASE_DIR / "static", ("recognize-web", BASE_DIR / "clients" / "web" / "src")]
+STATICFILES_DIRS = [
+    RESOURCE_DIR / "static",
+    ("recognize-web", RESOURCE_DIR / "clients" / "web" / "src"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

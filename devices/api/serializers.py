@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from devices.methods import WIRE_CHOICES, method_to_wire
-from devices.models import Authenticator, Device, DeviceRequestPurpose
+from devices.models import Authenticator, Device, DeviceRequestPurpose, VerificationMethod
 from recognize_project.api import InputSerializer
 from recognize_project.fields import (
     DEVICE_NAME_MAX,
@@ -36,8 +36,28 @@ class AuthenticatorOutput(serializers.Serializer):
         data = super().to_representation(instance)
         data["email"] = data["email"] or None
         data["phoneNumber"] = data["phoneNumber"] or None
+        if instance.verification_method in (
+            VerificationMethod.PASSKEY,
+            VerificationMethod.SECURITY_KEY,
+        ):
+            data["webauthnCredential"] = webauthn_credential_output(instance)
         data["verificationMethod"] = method_to_wire(data["verificationMethod"])
         return data
+
+
+def webauthn_credential_output(authenticator: Authenticator) -> dict:
+    """A passkey's public facts, as the SDKs' ``webauthnCredential`` (node src/types.ts
+    ``UserAuthenticator``, browser dist/api/types/shared.d.ts)."""
+    passkey = authenticator.passkey
+    verified_at = authenticator.created_at.isoformat() if authenticator.created_at else None
+    return {
+        "credentialId": passkey.credential_id,
+        "name": passkey.name,
+        "aaguid": passkey.aaguid,
+        "credentialBackedUp": passkey.backed_up,
+        "credentialDeviceType": "multiDevice" if passkey.backup_eligible else "singleDevice",
+        "verifiedAt": verified_at,
+    }
 
 
 class AuthenticatorEnrollOutput(serializers.Serializer):

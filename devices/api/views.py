@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.services import user_get_or_create
 from actions.authentication import ActionTokenAuthentication
-from actions.tokens import token_adding_user, token_consume
+from actions.tokens import token_adding_user, token_consume, token_user
 from biometrics import client_states
 from biometrics.templates import seed_parse
 from devices import keys, proofs, selectors, services
@@ -33,6 +33,8 @@ from recognize_project.api import ClientAPIView, IsAuthenticated, ServerAPIView,
 from recognize_project.errors import ApplicationError
 from recognize_project.ratelimit import ClientRateThrottle
 
+READ_SCOPE = "read:authenticators"
+
 
 def _known_user(tenant, user_id: str):
     user = account_selectors.user_get(tenant=tenant, external_id=path_user_id(user_id))
@@ -47,7 +49,7 @@ class AuthenticatorListView(ServerAPIView):
         user = account_selectors.user_get(tenant=self.tenant, external_id=path_user_id(user_id))
         if user is None:
             return Response([])
-        authenticators = selectors.authenticator_list(user=user).select_related("user")
+        authenticators = selectors.authenticator_list(user=user).select_related("user", "passkey")
         return Response(AuthenticatorOutput(authenticators, many=True).data)
 
     @extend_schema(
@@ -107,6 +109,19 @@ class DeviceDetailView(ServerAPIView):
         if not services.device_delete(user=user, device_id=device_id):
             raise ApplicationError("device_not_found", "No such device.", status=404)
         return Response({"success": True})
+
+
+class ClientAuthenticatorListView(ClientAPIView):
+    """The token's user's authenticators, for the app (``read:authenticators``; Android and iOS
+    ``PasskeyAPI.getAuthenticators``, docs/compatibility.md c45)."""
+
+    authentication_classes = [ActionTokenAuthentication]
+
+    @extend_schema(responses=AuthenticatorOutput(many=True), operation_id="client_authenticators")
+    def get(self, request):
+        user = token_user(tenant=request.auth.tenant, token=request.auth.token, scope=READ_SCOPE)
+        authenticators = selectors.authenticator_list(user=user).select_related("user", "passkey")
+        return Response(AuthenticatorOutput(authenticators, many=True).data)
 
 
 def credential_add(request, input_class, add) -> Authenticator:

@@ -31,6 +31,7 @@ METHOD_NAMES = {
     VerificationMethod.TOTP: "Authenticator app",
     VerificationMethod.RECOVERY_CODE: "Recovery codes",
     VerificationMethod.PASSKEY: "Passkey",
+    VerificationMethod.SECURITY_KEY: "Security key",
 }
 DEVICE_TYPE_NAMES = {
     DeviceType.SDK: "Phone app",

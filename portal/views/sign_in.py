@@ -30,6 +30,7 @@ from devices.factors.one_time_codes import (
 from devices.factors.recovery_codes import recovery_code_use, recovery_codes_remaining
 from devices.factors.totp import totp_authenticator, totp_verify
 from devices.models import CodeChannel, CodePurpose
+from devices.passkeys import passkey_exists, portal_relying_party
 from events.services import event_record
 from portal import sessions
 from portal.sessions import Pending
@@ -236,10 +237,16 @@ def _resend(tenant: Tenant, user: EndUser | None, pending: Pending) -> tuple[str
     return "We sent a new code. Only the newest code works.", ""
 
 
+def _has_portal_passkey(user: EndUser) -> bool:
+    return passkey_exists(user=user, rp=portal_relying_party(user.tenant))
+
+
 def _first_factor_passed(request, user: EndUser, factor: str):
-    """Go on to the TOTP step when the user has one, or finish signing in."""
-    needs_totp = factor not in _OTHER_FACTORS and totp_authenticator(user=user) is not None
-    if needs_totp:
+    """Go on to the second step when the user has TOTP or a passkey, or finish signing in."""
+    needs_second = factor not in _OTHER_FACTORS and (
+        totp_authenticator(user=user) is not None or _has_portal_passkey(user)
+    )
+    if needs_second:
         request.session.cycle_key()
         sessions.pending_set(
             request,
@@ -269,14 +276,19 @@ def _signed_in(request, user: EndUser, factors: list[str]):
 
 @require_http_methods(["GET", "POST"])
 def second_factor_page(request):
-    """The TOTP step (or a recovery code instead) after a code or link."""
+    """The second step after a code or link: a passkey or TOTP (or a recovery code instead);
+    the passkey answers through ``portal.views.passkeys``."""
     pending = sessions.pending_get(request)
     if pending is None or pending.step != "second":
         return redirect("portal:signed-out")
     user = EndUser.objects.select_related("tenant").filter(pk=pending.user).first()
     if user is None:
         return redirect("portal:signed-out")
-    context = {"tenant": user.tenant}
+    context = {
+        "tenant": user.tenant,
+        "has_totp": totp_authenticator(user=user) is not None,
+        "has_passkey": _has_portal_passkey(user),
+    }
     if request.method == "POST":
         factor = request.POST.get("step", FirstFactor.TOTP)
         refusal = source_refusal(request, user.tenant)

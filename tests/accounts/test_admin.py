@@ -25,6 +25,9 @@ def _tenant_form(**changes) -> dict:
         "lockout_seconds": 600,
         "liveness_level": "OFF",
         "first_factors": ["EMAIL_OTP", "EMAIL_MAGIC_LINK"],
+        "allowed_origins": "",
+        "passkey_user_verification": "required",
+        "passkey_attestation": "none",
         "portal_sign_in": "CODE_THEN_APP",
         "phone_region": "",
         "secret_keys-TOTAL_FORMS": 0,
@@ -155,3 +158,26 @@ def test_key_changes_and_operator_edits_are_audited(operator, acme):
     changed = next(detail for kind, detail in events if kind == "admin.changed")
     assert changed["model"] == "accounts.Tenant" and changed["operator"] == "admin"
     assert not any(KEY.search(str(detail)) for _, detail in events)  # no key in the log
+
+
+def test_the_operator_sets_the_allowed_origins_one_per_line(operator, acme):
+    response = operator.post(
+        f"/admin/accounts/tenant/{acme.tenant.pk}/change/",
+        _tenant_form(allowed_origins="https://Shop.example.com/\r\n\r\nhttp://localhost:5173"),
+    )
+    assert response.status_code == 302
+    acme.tenant.refresh_from_db()
+    assert acme.tenant.allowed_origins == ["https://shop.example.com", "http://localhost:5173"]
+    page = operator.get(f"/admin/accounts/tenant/{acme.tenant.pk}/change/")
+    assert "https://shop.example.com\nhttp://localhost:5173" in page.content.decode()
+
+
+def test_an_allowed_origin_that_is_not_an_origin_is_refused(operator, acme):
+    response = operator.post(
+        f"/admin/accounts/tenant/{acme.tenant.pk}/change/",
+        _tenant_form(allowed_origins="https://shop.example.com/login"),
+    )
+    assert response.status_code == 200
+    assert "is not an origin" in response.content.decode()
+    acme.tenant.refresh_from_db()
+    assert acme.tenant.allowed_origins == []

@@ -11,7 +11,7 @@ def test_track_returns_authsignal_fields(acme):
     tracked = acme.track("alice", email="alice@example.com")
     assert tracked["state"] == "CHALLENGE_REQUIRED"
     assert tracked["is_enrolled"] is False
-    assert tracked["allowed_verification_methods"] == ["IN_APP"]
+    assert tracked["allowed_verification_methods"] == ["IN_APP", "PASSKEY", "SECURITY_KEY"]
     assert tracked["enrolled_verification_methods"] == []
     assert tracked["url"].startswith("http")
     assert tracked["idempotency_key"]

@@ -206,7 +206,7 @@ def browser(live):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _no_browser("the playwright package is not installed (requirements.txt)")
+        _no_browser("the playwright package is not installed (requirements/dev.txt)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM)
         try:

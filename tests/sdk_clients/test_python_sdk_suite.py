@@ -1,5 +1,5 @@
 """The live test suite shipped inside the official ``authsignal`` Python wheel
-(``authsignal/client_tests.py``, version pinned in requirements.txt), run unmodified against a
+(``authsignal/client_tests.py``, version pinned in requirements/dev.txt), run unmodified against a
 served Recognize: one pytest case per test of the suite.
 
 The suite reads ``AUTHSIGNAL_API_SECRET`` and ``AUTHSIGNAL_API_URL`` and assumes the tenant it
