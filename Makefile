@@ -18,6 +18,10 @@ NODE_INSTALLED := $(NODE_HARNESS)/node_modules/.package-lock.json
 # The official browser SDK the tests load in headless Chromium (tests/sdk_clients/browser).
 BROWSER_HARNESS := tests/sdk_clients/browser
 BROWSER_INSTALLED := $(BROWSER_HARNESS)/node_modules/.package-lock.json
+# The web client's one dependency, onnxruntime-web (pinned, from its lock): the server serves
+# its WASM runtime to browsers that compute the face embedding on the device.
+WEB_CLIENT := clients/web
+WEB_INSTALLED := $(WEB_CLIENT)/node_modules/.package-lock.json
 
 .PHONY: setup run test bench lint worker lock
 
@@ -26,8 +30,9 @@ $(INSTALLED): $(DEV_LOCK)
 	$(BIN)/python -m pip install -q --require-hashes -r $(DEV_LOCK)
 	touch $@
 
-## setup: virtualenv, pinned packages, face models, database, static files
-setup: $(INSTALLED)
+## setup: virtualenv, pinned packages, face models, the browser's ONNX runtime, database,
+## static files
+setup: $(INSTALLED) $(WEB_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
@@ -45,11 +50,14 @@ $(NODE_INSTALLED): $(NODE_HARNESS)/package.json $(NODE_HARNESS)/package-lock.jso
 $(BROWSER_INSTALLED): $(BROWSER_HARNESS)/package.json $(BROWSER_HARNESS)/package-lock.json
 	npm ci --prefix $(BROWSER_HARNESS) --no-audit --no-fund --loglevel=error
 
+$(WEB_INSTALLED): $(WEB_CLIENT)/package.json $(WEB_CLIENT)/package-lock.json
+	npm ci --prefix $(WEB_CLIENT) --no-audit --no-fund --loglevel=error
+
 ## test: fast suite on SQLite, then the whole suite on PostgreSQL + Redis + a Celery worker
 ## (the portal in a headless Chromium, and behind nginx terminating TLS; both installed with
 ## apt when missing); the official server SDKs (Python, and Node from the pinned lock) run
 ## against a served Recognize, and the browser SDK (pinned lock) in Chromium from another origin
-test: $(INSTALLED) $(NODE_INSTALLED) $(BROWSER_INSTALLED)
+test: $(INSTALLED) $(NODE_INSTALLED) $(BROWSER_INSTALLED) $(WEB_INSTALLED)
 	$(BIN)/python manage.py fetch_models
 	scripts/chromium.sh
 	scripts/apt-ensure.sh /usr/sbin/nginx nginx "the TLS reverse-proxy test"

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.models import EndUser, Tenant
 from accounts.services import user_get_or_create
 from actions import selectors
 from actions.models import (
@@ -194,6 +194,32 @@ def _action_record(
     token = token_issue(action=action, scopes=scopes)
     code_shown = push.verification_code if push is not None else ""
     return TrackResult(action, token, enrolled, allowed, code_shown)
+
+
+#: The action recorded when a signed-in portal user adds the browser they are using as a device.
+PORTAL_ADD_DEVICE_ACTION_CODE = "portal:addDevice"
+
+
+@dataclass(frozen=True)
+class EnrollmentGrant:
+    action: Action
+    token: str
+
+
+def portal_enrollment_grant(*, user: EndUser) -> EnrollmentGrant:
+    """An ``add:authenticators`` token for ``user``, who has just proven who they are to the
+    portal (signed in, recently re-authenticated): the action is recorded as allowed, and its
+    token binds one device, once, within the tenant's token lifetime."""
+    scopes = {ADD_AUTHENTICATORS}
+    action = Action.objects.create(
+        tenant=user.tenant,
+        user=user,
+        action_code=PORTAL_ADD_DEVICE_ACTION_CODE,
+        state=ActionState.ALLOW,
+        output={"state": ActionState.ALLOW, "source": "portal", "ruleIds": []},
+        scope=" ".join(sorted(scopes)),
+    )
+    return EnrollmentGrant(action, token_issue(action=action, scopes=scopes))
 
 
 def action_config_set(*, tenant: Tenant, action_code: str, outcome: str) -> ActionConfig:

@@ -21,3 +21,10 @@ BIOMETRICS_DEENROLL_WINDOW_SECONDS: int = getattr(
 BIOMETRICS_REPLAY_SIMILARITY: float = getattr(settings, "BIOMETRICS_REPLAY_SIMILARITY", 0.99)
 #: How many accepted probes of a face are remembered (sealed) to refuse their replay.
 BIOMETRICS_REPLAY_HISTORY: int = getattr(settings, "BIOMETRICS_REPLAY_HISTORY", 5)
+#: Where the browser's ONNX runtime (the pinned npm package ``onnxruntime-web`` that ``make
+#: setup`` installs into clients/web) keeps the files served at /web-client/runtime/.
+BIOMETRICS_WEB_RUNTIME_DIR = getattr(
+    settings,
+    "BIOMETRICS_WEB_RUNTIME_DIR",
+    settings.BASE_DIR / "clients" / "web" / "node_modules" / "onnxruntime-web" / "dist",
+)

@@ -1,7 +1,9 @@
-"""Client API routes of biometrics, and the server API's tenant face settings."""
+"""Client API routes of biometrics, the server API's tenant face settings, and the files
+browsers run the face pipeline with."""
 
 from django.urls import path
 
+from biometrics import web_assets
 from biometrics.api import tenant_settings, views
 
 urlpatterns = [
@@ -22,5 +24,16 @@ urlpatterns = [
         "v1/client/recovery/complete",
         views.RecoveryCompleteView.as_view(),
         name="recovery-complete",
+    ),
+    path("web-client/assets.json", web_assets.web_assets_view, name="web-client-assets"),
+    path(
+        "web-client/runtime/<str:digest>/<str:name>",
+        web_assets.runtime_file_view,
+        name="web-client-runtime",
+    ),
+    path(
+        "web-client/models/<str:digest>/<str:name>",
+        web_assets.model_file_view,
+        name="web-client-model",
     ),
 ]

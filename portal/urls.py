@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import account, passkeys, recovery, security, sign_in
+from portal.views import account, passkeys, recovery, security, sign_in, web_device
 
 app_name = "portal"
 
@@ -35,4 +35,6 @@ urlpatterns = [
     path("portal/totp", security.totp_setup_page, name="totp"),
     path("portal/recovery-codes", security.recovery_codes_page, name="recovery-codes"),
     path("portal/recover", recovery.recovery_page, name="recover"),
+    path("portal/this-browser", web_device.web_device_page, name="web-device"),
+    path("portal/this-browser/grant", web_device.web_device_grant_view, name="web-device-grant"),
 ]

@@ -322,7 +322,11 @@ SPECTACULAR_SETTINGS = {
 # --- Static files, i18n ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("RECOGNIZE_STATIC_ROOT", VAR_DIR / "static"))
-STATICFILES_DIRS = [RESOURCE_DIR / "static"]
+#: The web client (clients/web, plain ES modules, no bundler) is served at /static/recognize-web/.
+STATICFILES_DIRS = [
+    RESOURCE_DIR / "static",
+    ("recognize-web", RESOURCE_DIR / "clients" / "web" / "src"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test command behind `make test`:
+#  0. the web client's unit tests (Node's built-in runner, no packages to install);
 #  1. the fast suite on the embedded default (SQLite, eager Celery);
 #  2. the whole suite again on PostgreSQL + Redis, with the integration tests that start a real
 #     Celery worker process and a local SMTP server. Without those services it is skipped with
@@ -8,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export RECOGNIZE_DATA_DIR=${RECOGNIZE_DATA_DIR:-$(cd .. && pwd)/shared/data}
+
+echo "== web client (clients/web): node --test, shared vectors in tests/vectors =="
+node --test clients/web/test/
 
 echo "== 1/2 fast suite: SQLite, Celery eager =="
 env -u DATABASE_URL -u REDIS_URL "$BIN/pytest" -q -m "not integration" -p no:cacheprovider

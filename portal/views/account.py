@@ -39,6 +39,9 @@ DEVICE_TYPE_NAMES = {
     DeviceType.TEMPORARY: "Temporary (this sign-in only)",
 }
 
+#: The platform the web client (clients/web) binds its devices with.
+WEB_PLATFORM = "web"
+
 
 @portal_login_required
 def home_page(request, *, user: EndUser):
@@ -46,6 +49,8 @@ def home_page(request, *, user: EndUser):
     devices = list(device_selectors.device_list(user=user))
     for device in devices:
         device.type_name = DEVICE_TYPE_NAMES.get(device.type, device.type)
+        if device.type == DeviceType.SDK and device.platform == WEB_PLATFORM:
+            device.type_name = "Web browser"
     authenticators = list(device_selectors.authenticator_list(user=user))
     for authenticator in authenticators:
         authenticator.method_name = METHOD_NAMES.get(

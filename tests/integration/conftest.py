@@ -184,3 +184,32 @@ def live(celery_worker, live_server, tmp_path, transactional_db, settings):
     settings.RECOGNIZE_PUBLIC_URL = live_server.url
 
     return TenantContext("live", tmp_path, base_url=live_server.url)
+
+
+CHROMIUM = os.environ.get("RECOGNIZE_CHROMIUM", "/usr/bin/chromium")
+
+
+def _no_browser(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the browser tests cannot run in CI: {reason}", pytrace=False)
+    print(f"\nSKIPPED browser tests: {reason}", file=sys.stderr)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser(live):
+    """Headless Chromium. It is set up after ``live``, so it is closed before the database is
+    flushed: while Playwright runs, its event loop is this thread's running loop and Django
+    refuses ORM calls here, so a browser test talks to the server over HTTP only."""
+    if not os.access(CHROMIUM, os.X_OK):
+        _no_browser(f"{CHROMIUM} is missing (scripts/chromium.sh installs Debian's chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the playwright package is not installed (requirements/dev.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -7,9 +7,7 @@ Screenshots of each step, on a desktop and a phone screen, are kept as test arti
 """
 
 import base64
-import os
 import re
-import sys
 import uuid
 from urllib.parse import quote
 
@@ -20,38 +18,11 @@ from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = os.environ.get("RECOGNIZE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 CODE = re.compile(r"Your code: (\d{6})")
 LINK = re.compile(r"(http\S+/portal/link#token=\S+)")
-
-
-def _no_browser(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"the browser tests cannot run in CI: {reason}", pytrace=False)
-    print(f"\nSKIPPED browser tests: {reason}", file=sys.stderr)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def browser(live):
-    """Headless Chromium. It is set up after ``live``, so it is closed before the database is
-    flushed: while Playwright runs, its event loop is this thread's running loop and Django
-    refuses ORM calls here, so a browser test talks to the server over HTTP only."""
-    if not os.access(CHROMIUM, os.X_OK):
-        _no_browser(f"{CHROMIUM} is missing (scripts/chromium.sh installs Debian's chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _no_browser("the playwright package is not installed (requirements/dev.txt)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _screenshot(page, name: str) -> None:
