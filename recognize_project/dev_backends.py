@@ -9,6 +9,7 @@ write its text to a file only its owner can read (directory 0700, file 0600) und
 """
 
 import os
+import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,9 @@ def private_file_write(directory: str | Path, text: str) -> Path:
     """Write ``text`` to a new file (mode 0600) in ``directory`` and return its path."""
     folder = private_dir(directory)
     stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S")
-    path = folder / f"{stamp}-{os.getpid()}-{id(text) & 0xFFFFFF:x}.log"
+    # A random part: two messages in one second must not collide (O_EXCL would refuse the
+    # second, and the message would be lost).
+    path = folder / f"{stamp}-{os.getpid()}-{secrets.token_hex(6)}.log"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(text)
