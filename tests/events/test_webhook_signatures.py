@@ -18,6 +18,7 @@ from accounts.models import SecretKey
 from accounts.selectors import secret_keys_for_signing
 from accounts.services import secret_key_rotate
 from events import webhooks
+from events.models import WebhookDelivery
 from recognize_sdk.webhooks import WebhookSignatureError, authsignal_sign, authsignal_verify
 from tests.support import authsignal_client
 from tests.webhook_receiver import WebhookReceiver
@@ -122,3 +123,29 @@ def test_authsignal_verifier_rejects_forged_or_stale_signatures(change):
             body=change.get("body", body),
             now=change.get("now", 1_000_000),
         )
+
+
+def test_item09_receivers_get_what_replay_protection_needs(
+    acme_committed, endpoint_secret, receiver
+):
+    """Security item 9: the timestamp is inside what is signed, a delivery older than the
+    documented 5 minutes is refused by the verifiers, and each event has an id to de-duplicate
+    on that stays the same when the delivery is sent again (docs/security.md)."""
+    headers, body = _delivered(acme_committed, receiver)
+    timestamp = int(headers["X-Signature-V2"].split(",")[0].removeprefix("t="))
+    event_id = json.loads(body)["id"]
+    assert headers["webhook-id"] == event_id and headers["Recognize-Event-Id"]
+    resigned = authsignal_sign(keys=[acme_committed.secret], body=body, timestamp=timestamp + 60)
+    with pytest.raises(WebhookSignatureError):  # the time cannot be moved without the key
+        authsignal_verify(
+            key=acme_committed.secret,
+            header=resigned.replace(f"t={timestamp + 60}", f"t={timestamp}"),
+            body=body,
+        )
+    stale = authsignal_sign(keys=[acme_committed.secret], body=body, timestamp=timestamp - 301)
+    with pytest.raises(WebhookSignatureError):
+        authsignal_verify(key=acme_committed.secret, header=stale, body=body)
+    delivery = WebhookDelivery.objects.get(event_id=headers["Recognize-Event-Id"])
+    webhooks.webhook_delivery_replay(delivery=delivery)
+    again, _ = receiver.wait_for(2)[-1]
+    assert again["Recognize-Event-Id"] == headers["Recognize-Event-Id"]
