@@ -20,6 +20,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from recognize_project.celery import app
+from recognize_sdk.face.models import default_model_dir, read_manifest, verify_models
+
 PROBE_TIMEOUT_SECONDS = 2.0
 logger = logging.getLogger(__name__)
 _models_verified = threading.Event()
@@ -55,8 +58,6 @@ def _redis() -> str:
 
 
 def _broker() -> str:
-    from recognize_project.celery import app
-
     if app.conf.task_always_eager:
         return "not used (tasks run in-process)"
     with app.connection_for_write() as broker:
@@ -65,8 +66,6 @@ def _broker() -> str:
 
 
 def _models() -> str:
-    from recognize_sdk.face.models import default_model_dir, read_manifest, verify_models
-
     directory = default_model_dir()
     if not _models_verified.is_set():
         verify_models(directory)
