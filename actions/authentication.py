@@ -19,6 +19,11 @@ class TokenCredentials:
     token: ActionToken
 
 
+def request_token(request) -> ActionToken | None:
+    """The action token an app request was authenticated with, or None (tenant id only)."""
+    return getattr(request.auth, "token", None)
+
+
 class ActionTokenAuthentication(authentication.BaseAuthentication):
     """Accepts ``Authorization: Bearer <action token>``.
 

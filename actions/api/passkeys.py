@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from actions import passkeys
 from actions.api.serializers import AsciiField
+from actions.authentication import request_token
 from devices import selectors as device_selectors
 from devices.api.serializers import webauthn_credential_output
 from devices.models import Authenticator
@@ -82,10 +83,6 @@ def passkey_authenticator_output(authenticator: Authenticator) -> dict:
     }
 
 
-def _token(request):
-    return getattr(request.auth, "token", None)
-
-
 class RegistrationOptionsView(ClientAPIView):
     @extend_schema(
         request=RegistrationOptionsInput,
@@ -96,7 +93,7 @@ class RegistrationOptionsView(ClientAPIView):
         data = parse(RegistrationOptionsInput, request.data)
         ceremony = passkeys.passkey_registration_begin(
             tenant=request.auth.tenant,
-            token=_token(request),
+            token=request_token(request),
             username=data.get("username", ""),
             display_name=data.get("displayName", ""),
             authenticator_attachment=data.get("authenticatorAttachment"),
@@ -112,7 +109,7 @@ class PasskeyView(ClientAPIView):
         data = parse(PasskeyAddInput, request.data)
         result = passkeys.passkey_registration_finish(
             tenant=request.auth.tenant,
-            token=_token(request),
+            token=request_token(request),
             challenge_id=data["challengeId"],
             credential=data["registrationCredential"],
         )
@@ -161,7 +158,9 @@ class AuthenticationOptionsView(ClientAPIView):
     def post(self, request):
         data = parse(AuthenticationOptionsInput, request.data)
         ceremony = passkeys.passkey_authentication_begin(
-            tenant=request.auth.tenant, token=_token(request), challenge_id=data.get("challengeId")
+            tenant=request.auth.tenant,
+            token=request_token(request),
+            challenge_id=data.get("challengeId"),
         )
         return Response({"challengeId": ceremony.challenge.id, "options": ceremony.options})
 
@@ -174,7 +173,7 @@ class PasskeyVerifyView(ClientAPIView):
         data = parse(PasskeyVerifyInput, request.data)
         result = passkeys.passkey_verify(
             tenant=request.auth.tenant,
-            token=_token(request),
+            token=request_token(request),
             challenge_id=data["challengeId"],
             credential=data["authenticationCredential"],
         )

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from actions import passkeys
+from actions.authentication import request_token
 from devices.models import VerificationMethod
 from recognize_project.api import ClientAPIView, InputSerializer, parse
 
@@ -37,10 +38,6 @@ class SecurityKeyResultOutput(serializers.Serializer):
     accessToken = serializers.CharField()
 
 
-def _token(request):
-    return getattr(request.auth, "token", None)
-
-
 class SecurityKeyRegistrationOptionsView(ClientAPIView):
     @extend_schema(
         request=EmptyInput, responses={200: dict}, operation_id="security_key_registration_options"
@@ -48,7 +45,7 @@ class SecurityKeyRegistrationOptionsView(ClientAPIView):
     def post(self, request):
         parse(EmptyInput, request.data)
         ceremony = passkeys.passkey_registration_begin(
-            tenant=request.auth.tenant, token=_token(request), method=SECURITY_KEY
+            tenant=request.auth.tenant, token=request_token(request), method=SECURITY_KEY
         )
         return Response(ceremony.options)
 
@@ -61,7 +58,7 @@ class SecurityKeyView(ClientAPIView):
         credential = dict(parse(CredentialInput, request.data))
         result = passkeys.passkey_registration_finish(
             tenant=request.auth.tenant,
-            token=_token(request),
+            token=request_token(request),
             challenge_id=None,
             credential=credential,
             method=SECURITY_KEY,
@@ -78,7 +75,7 @@ class SecurityKeyAuthenticationOptionsView(ClientAPIView):
     def post(self, request):
         parse(EmptyInput, request.data)
         ceremony = passkeys.passkey_authentication_begin(
-            tenant=request.auth.tenant, token=_token(request), method=SECURITY_KEY
+            tenant=request.auth.tenant, token=request_token(request), method=SECURITY_KEY
         )
         return Response(ceremony.options)
 
@@ -93,7 +90,7 @@ class SecurityKeyVerifyView(ClientAPIView):
         credential = dict(parse(CredentialInput, request.data))
         result = passkeys.passkey_verify(
             tenant=request.auth.tenant,
-            token=_token(request),
+            token=request_token(request),
             challenge_id=None,
             credential=credential,
             method=SECURITY_KEY,

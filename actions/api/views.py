@@ -20,6 +20,7 @@ from actions.api.serializers import (
     ValidateInput,
     ValidateOutput,
 )
+from actions.authentication import request_token
 from devices import selectors as device_selectors
 from devices.methods import method_to_wire, methods_to_wire
 from recognize_project import keys
@@ -166,7 +167,7 @@ class ChallengeView(ClientAPIView):
         data = parse(ChallengeInput, request.data)
         challenge = challenges.challenge_create(
             tenant=request.auth.tenant,
-            token=getattr(request.auth, "token", None),
+            token=request_token(request),
             action_code=data.get("action", ""),
         )
         return Response(
@@ -185,7 +186,7 @@ class InAppVerifyView(ClientAPIView):
             challenge_id=data["challengeId"],
             public_key=data["publicKey"],
             signature=data["signature"],
-            token=getattr(request.auth, "token", None),
+            token=request_token(request),
         )
         user = result.authenticator.user
         return Response(

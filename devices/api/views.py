@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from accounts.services import user_get_or_create
-from actions.authentication import ActionTokenAuthentication
+from actions.authentication import ActionTokenAuthentication, request_token
 from actions.tokens import token_adding_user, token_consume, token_user
 from biometrics import client_states
 from biometrics.templates import seed_parse
@@ -128,7 +128,7 @@ def credential_add(request, input_class, add) -> Authenticator:
     """An app's add-credential request: the user named by its token (``add:authenticators``),
     its input parsed with ``input_class``, and the authenticator ``add(user, public_key, data)``
     makes, spending the token in the same transaction (a refused credential leaves it unspent)."""
-    token = getattr(request.auth, "token", None)
+    token = request_token(request)
     user = token_adding_user(tenant=request.auth.tenant, token=token)
     data = parse(input_class, request.data)
     public_key = keys.public_key_parse(data["publicKey"])
