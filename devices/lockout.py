@@ -16,9 +16,10 @@ The errors a caller raises are made here too, so every surface says the same thi
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 
@@ -26,6 +27,8 @@ from accounts.models import Tenant
 from recognize_project.errors import ApplicationError
 
 MAX_LOCKOUT_SECONDS = 24 * 3600
+#: How long a cached ``ThrottleState`` is kept: past the longest lock, with room to spare.
+CACHED_STATE_SECONDS = 2 * MAX_LOCKOUT_SECONDS
 #: The columns the protocol writes.
 THROTTLE_FIELDS = ["failure_count", "lockout_count", "locked_until"]
 
@@ -107,15 +110,45 @@ class Throttled(ThrottlingMixin, models.Model):
 
 @dataclass
 class ThrottleState(ThrottlingMixin):
-    """Lockout state kept by the caller instead of a row (e.g. in a session)."""
+    """Lockout state kept instead of a row: by the caller (e.g. in a session), or in the cache
+    under ``cache_key`` (``ThrottleState.cached``), for something that has no row — an address
+    that matches nobody, an admin user name."""
 
     policy: LockoutPolicy
     failure_count: int = 0
     lockout_count: int = 0
     locked_until: datetime | None = None
+    cache_key: str = ""
 
     def throttle_policy(self) -> LockoutPolicy:
         return self.policy
+
+    @classmethod
+    def cached(cls, cache_key: str, policy: LockoutPolicy) -> "ThrottleState":
+        """The state kept in the cache under ``cache_key`` (a fresh one when there is none)."""
+        stored = cache.get(cache_key) or {}
+        until = stored.get("locked_until")
+        return cls(
+            policy,
+            failure_count=stored.get("failure_count", 0),
+            lockout_count=stored.get("lockout_count", 0),
+            locked_until=datetime.fromtimestamp(until, tz=UTC) if until else None,
+            cache_key=cache_key,
+        )
+
+    def throttle_save(self) -> None:
+        if not self.cache_key:
+            return
+        until = self.locked_until.timestamp() if self.locked_until else None
+        cache.set(
+            self.cache_key,
+            {
+                "failure_count": self.failure_count,
+                "lockout_count": self.lockout_count,
+                "locked_until": until,
+            },
+            CACHED_STATE_SECONDS,
+        )
 
 
 def lock_words(until: datetime) -> str:

@@ -17,10 +17,8 @@ which in the embedded default runs after the response went out.
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from accounts.models import EndUser, FirstFactor, Tenant
@@ -32,8 +30,6 @@ from events.audit import client_ip
 from portal.sessions import Pending
 from recognize_project import keys, ratelimit
 from recognize_project.errors import ApplicationError
-
-_SIMULATED_SECONDS = 48 * 3600
 
 
 def sign_in_code_deliver(*, user_id: str, channel: str, purpose: str, attempt: str) -> bool:
@@ -83,27 +79,12 @@ def _first_factor_policy(tenant: Tenant) -> LockoutPolicy:
 def unknown_address_failure(tenant: Tenant, pending: Pending, what: str) -> ApplicationError:
     """The error a real e-mail or SMS authenticator would give, for an address that matches
     nobody, with its lockout kept in the cache like a real one's."""
-    cache_key = f"portal-unknown:{pending.address_key}"
-    stored = cache.get(cache_key) or {}
-    until = stored.get("locked_until")
-    state = ThrottleState(
-        _first_factor_policy(tenant),
-        failure_count=stored.get("failure_count", 0),
-        lockout_count=stored.get("lockout_count", 0),
-        locked_until=datetime.fromtimestamp(until, tz=UTC) if until else None,
+    state = ThrottleState.cached(
+        f"portal-unknown:{pending.address_key}", _first_factor_policy(tenant)
     )
     try:
         raise_if_locked(state)
     except ApplicationError as locked:
         return locked
     state.throttle_increment()
-    cache.set(
-        cache_key,
-        {
-            "failure_count": state.failure_count,
-            "lockout_count": state.lockout_count,
-            "locked_until": state.locked_until.timestamp() if state.locked_until else None,
-        },
-        _SIMULATED_SECONDS,
-    )
     return attempt_failure(state, "invalid_code", what)

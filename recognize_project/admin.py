@@ -16,11 +16,9 @@ A surface: it may import any app (import-linter's ``*.admin`` exemption).
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
@@ -32,7 +30,6 @@ from recognize_project.errors import ApplicationError
 #: Sign-in attempts one client address may make a minute.
 ATTEMPTS_PER_MINUTE = 10
 ADMIN_POLICY = LockoutPolicy(threshold=5, base_seconds=600)
-_STATE_SECONDS = 48 * 3600
 
 
 def _state_key(username: str) -> str:
@@ -42,27 +39,7 @@ def _state_key(username: str) -> str:
 
 
 def _state(username: str) -> ThrottleState:
-    stored = cache.get(_state_key(username)) or {}
-    until = stored.get("locked_until")
-    return ThrottleState(
-        ADMIN_POLICY,
-        failure_count=stored.get("failure_count", 0),
-        lockout_count=stored.get("lockout_count", 0),
-        locked_until=datetime.fromtimestamp(until, tz=UTC) if until else None,
-    )
-
-
-def _state_save(username: str, state: ThrottleState) -> None:
-    until = state.locked_until.timestamp() if state.locked_until else None
-    cache.set(
-        _state_key(username),
-        {
-            "failure_count": state.failure_count,
-            "lockout_count": state.lockout_count,
-            "locked_until": until,
-        },
-        _STATE_SECONDS,
-    )
+    return ThrottleState.cached(_state_key(username), ADMIN_POLICY)
 
 
 class ThrottledLoginMixin:
@@ -87,11 +64,9 @@ class ThrottledLoginMixin:
             cleaned = super().clean()
         except ValidationError:
             state.throttle_increment()
-            _state_save(username, state)
             raise
         if state.failure_count or state.lockout_count:
             state.throttle_reset()
-            _state_save(username, state)
         return cleaned
 
 
