@@ -55,7 +55,9 @@ class ActivityLine:
     failure: bool
 
 
-def _mask(address: str) -> str:
+def address_mask(address: str) -> str:
+    """An e-mail address or phone number as the portal shows it: ``a•••@example.com``,
+    ``•••67``."""
     if "@" in address:
         name, _at, domain = address.partition("@")
         return f"{name[:1]}•••@{domain}"
@@ -65,11 +67,14 @@ def _mask(address: str) -> str:
 def _method(code: str, user: EndUser) -> str:
     words = str(METHOD_WORDS.get(code, code.replace("_", " ").lower()))
     if code in ("EMAIL_OTP", "EMAIL_MAGIC_LINK") and user.email:
-        words = _("%(words)s to %(address)s") % {"words": words, "address": _mask(user.email)}
+        words = _("%(words)s to %(address)s") % {
+            "words": words,
+            "address": address_mask(user.email),
+        }
     if code == "SMS_OTP" and user.phone_number_e164:
         words = _("%(words)s to %(address)s") % {
             "words": words,
-            "address": _mask(user.phone_number_e164),
+            "address": address_mask(user.phone_number_e164),
         }
     return words
 

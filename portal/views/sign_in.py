@@ -33,6 +33,7 @@ from devices.models import CodeChannel, CodePurpose
 from devices.passkeys import passkey_exists, portal_relying_party
 from events.services import event_record
 from portal import sessions
+from portal.activity import address_mask
 from portal.sessions import Pending
 from portal.sign_in_codes import (
     address_key,
@@ -53,13 +54,6 @@ _WRONG = {
     FirstFactor.RECOVERY_CODE: "Wrong or used recovery code",
 }
 _SPENT = "Too many wrong answers for this sign-in. Ask for a new code."
-
-
-def _mask(address: str) -> str:
-    if "@" in address:
-        name, _, domain = address.partition("@")
-        return f"{name[:1]}•••@{domain}"
-    return f"•••{address[-2:]}"
 
 
 def _not_found(request):
@@ -111,7 +105,7 @@ def sign_in_page(request, tenant_id):
     pending = Pending(
         tenant=str(tenant.pk),
         channel=channel,
-        masked=_mask(address),
+        masked=address_mask(address),
         user=user.pk if user else None,
         attempt=secrets.token_urlsafe(16),
         address_key="" if user else address_key(tenant, address),
